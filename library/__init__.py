@@ -1,0 +1,1 @@
+"""Policy Library domain: models, store, services, configuration and the command line."""

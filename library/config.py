@@ -1,0 +1,115 @@
+"""Settings: one data home, a TOML file inside it, and POLICYLIB_* environment overrides.
+
+The data home holds everything that is not code (database, index, originals, logs, config), so a
+backup is one folder and a second deployment is one more folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import tomli_w
+
+ENV_PREFIX = "POLICYLIB_"
+CONFIG_NAME = "config.toml"
+
+
+def default_home() -> Path:
+    """$POLICYLIB_HOME, else the XDG data folder, so a user never has to think about it."""
+    if os.environ.get("POLICYLIB_HOME"):
+        return Path(os.environ["POLICYLIB_HOME"]).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "policylib"
+
+
+@dataclass
+class Settings:
+    home: Path
+    database_url: str = ""
+    search_backend: str = "whoosh"
+    secret_key: str = ""
+    source_folders: list[str] = field(default_factory=list)
+    withdraw_vanished: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 4
+    max_file_mb: int = 50
+    notify_command: str = ""
+    notify_webhook: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.home / "originals"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_NAME
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "policylib.sqlite3"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.home, self.index_dir.parent, self.originals_dir, self.log_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def _coerce(name: str, raw: str, current: object) -> object:
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, list):
+        return [p for p in raw.split(os.pathsep) if p]
+    return raw
+
+
+def load_settings(home: Path | str | None = None) -> Settings:
+    """Read config.toml from the home (creating it on first use), then apply environment overrides.
+
+    A secret key is generated and written once, so sessions survive restarts without the operator
+    having to invent one.
+    """
+    home_path = Path(home).expanduser() if home else default_home()
+    settings = Settings(home=home_path.resolve())
+    settings.ensure_dirs()
+    data: dict = {}
+    if settings.config_path.exists():
+        with settings.config_path.open("rb") as fh:
+            data = tomllib.load(fh)
+    known = {f.name for f in fields(Settings)} - {"home"}
+    for key, value in data.items():
+        if key in known:
+            setattr(settings, key, value)
+    for f in fields(Settings):
+        env = os.environ.get(ENV_PREFIX + f.name.upper())
+        if env is not None and f.name != "home":
+            setattr(settings, f.name, _coerce(f.name, env, getattr(settings, f.name)))
+    if not settings.secret_key:
+        settings.secret_key = secrets.token_hex(32)
+        data["secret_key"] = settings.secret_key
+        write_config(settings.config_path, data)
+    if not settings.database_url:
+        settings.database_url = f"sqlite:///{settings.sqlite_path}"
+    return settings
+
+
+def write_config(path: Path, data: dict) -> None:
+    """Write atomically so a crash never leaves a half-written config behind."""
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        tomli_w.dump(data, fh)
+    os.replace(tmp, path)

@@ -1,0 +1,47 @@
+"""The Library facade: settings, database and search index for one data home.
+
+The CLI and the web app both open one of these; nothing else reads configuration directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Settings, load_settings
+from .db import Database
+from .logs import setup_logging
+
+if TYPE_CHECKING:
+    from indexer.index import SearchIndex
+
+PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+class Library:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        setup_logging(settings)
+        self.log = logging.getLogger("policylib")
+
+    @classmethod
+    def open(cls, home: Path | str | None = None) -> Library:
+        return cls(load_settings(home))
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        from indexer.index import SearchIndex
+
+        return SearchIndex(self.settings.index_dir, dictionary_dir=PROJECT_DATA / "dict")
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()
+        if "index" in self.__dict__:
+            self.index.close()

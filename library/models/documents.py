@@ -1,0 +1,95 @@
+"""Documents (normative documents and interpretations), their source files and revisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+KINDS = ("document", "interpretation")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="document")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    doc_number: Mapped[str | None] = mapped_column(String(100))
+    doc_number_norm: Mapped[str | None] = mapped_column(String(100), index=True)
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    signed_date: Mapped[date | None]
+    published_date: Mapped[date | None]
+    effective_date: Mapped[date | None]
+    expiry_date: Mapped[date | None]
+    level: Mapped[str | None] = mapped_column(String(50))
+    topic: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(30), default="valid", index=True)
+    status_since: Mapped[date | None]
+    status_note: Mapped[str | None] = mapped_column(Text)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    evidence: Mapped[dict] = mapped_column(default=dict)
+    warnings: Mapped[list] = mapped_column(default=list)
+    interprets_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    # What the interpretation names as its document (title and/or 文号) until that document arrives.
+    interprets_ref: Mapped[dict | None] = mapped_column(default=None)
+    source_file: Mapped[str] = mapped_column(String(500), default="")
+    source_format: Mapped[str] = mapped_column(String(10), default="")
+    original_sha256: Mapped[str | None] = mapped_column(String(64))
+    original_size: Mapped[int | None]
+    source_missing: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    interprets: Mapped[Document | None] = relationship(
+        remote_side=[id], foreign_keys=[interprets_id], back_populates="interpretations"
+    )
+    interpretations: Mapped[list[Document]] = relationship(
+        foreign_keys=[interprets_id], back_populates="interprets"
+    )
+    sources: Mapped[list[SourceFile]] = relationship(back_populates="document")
+    revisions: Mapped[list[DocumentRevision]] = relationship(
+        back_populates="document", order_by="DocumentRevision.id"
+    )
+
+
+class SourceFile(Base):
+    """One file seen on disk. Several files (the same text as docx and pdf) may map to one document."""
+
+    __tablename__ = "source_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None]
+    mtime: Mapped[float | None]
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    last_outcome: Mapped[str] = mapped_column(String(20), default="")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    missing: Mapped[bool] = mapped_column(default=False)
+
+    document: Mapped[Document | None] = relationship(back_populates="sources")
+
+
+class DocumentRevision(Base):
+    """The previous text and metadata of a document, kept whenever a changed file is re-parsed."""
+
+    __tablename__ = "document_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    metadata_json: Mapped[dict] = mapped_column(default=dict)
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="revisions")
+
+
+Index("ix_documents_kind_status", Document.kind, Document.status)
