@@ -38,7 +38,14 @@ class Library:
     def index(self) -> SearchIndex:
         from indexer.index import SearchIndex
 
-        return SearchIndex(self.settings.index_dir, dictionary_dir=PROJECT_DATA / "dict")
+        from . import indexing
+
+        # When the index cannot be opened (e.g. after a crash mid-commit) it is rebuilt from the DB.
+        return SearchIndex(
+            self.settings.index_dir,
+            dictionary_dir=PROJECT_DATA / "dict",
+            records_source=lambda: (indexing.all_records(self), indexing.count_records(self)),
+        )
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -4,7 +4,18 @@ from .audit import AuditEntry
 from .base import Base, utcnow
 from .documents import KINDS, Document, DocumentRevision, SourceFile
 from .ops import AppState
+from .qa import (
+    QA_STATUS_LABELS,
+    QA_STATUSES,
+    QABasis,
+    QAEntry,
+    QAEvent,
+    QATopic,
+    QAVersion,
+    QueryLog,
+)
 from .users import ROLES, User
+from .validity import STATUS_LABELS, STATUSES, CleanupBatch, StatusChange, StatusProposal
 
 __all__ = [
     "Base",
@@ -17,4 +28,17 @@ __all__ = [
     "AuditEntry",
     "ROLES",
     "User",
+    "QA_STATUS_LABELS",
+    "QA_STATUSES",
+    "QABasis",
+    "QAEntry",
+    "QAEvent",
+    "QATopic",
+    "QAVersion",
+    "QueryLog",
+    "STATUS_LABELS",
+    "STATUSES",
+    "CleanupBatch",
+    "StatusChange",
+    "StatusProposal",
 ]
