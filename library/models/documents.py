@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -37,7 +37,7 @@ class Document(Base):
     warnings: Mapped[list] = mapped_column(default=list)
     interprets_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     # What the interpretation names as its document (title and/or 文号) until that document arrives.
-    interprets_ref: Mapped[dict | None] = mapped_column(default=None)
+    interprets_ref: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
     source_file: Mapped[str] = mapped_column(String(500), default="")
     source_format: Mapped[str] = mapped_column(String(10), default="")
     original_sha256: Mapped[str | None] = mapped_column(String(64))

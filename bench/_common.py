@@ -1,0 +1,40 @@
+"""Helpers shared by the bench scripts: where the corpus is, and how figures are written."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LAWREF = Path(os.environ.get("POLICYLIB_LAWREF", ROOT.parent / "shared" / "corpus" / "lawref"))
+
+sys.path.insert(0, str(ROOT))
+
+
+def require_lawref() -> Path:
+    if not (LAWREF / "metadata.csv").exists():
+        sys.exit(f"lawref corpus not found at {LAWREF}; set POLICYLIB_LAWREF")
+    return LAWREF
+
+
+def write_results(name: str, figures: dict) -> Path:
+    """Print the figures and keep them as JSON beside the others, stamped with the machine."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "bench": name,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **figures,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    for key, value in figures.items():
+        if key not in {"bench", "machine"}:
+            print(f"{key}: {value}")
+    print(f"written: {path}")
+    return path

@@ -1,0 +1,64 @@
+"""Reading documents out of the store as plain dicts: the shape the CLI, API and pages share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import STATUS_LABELS, Document
+
+DATE_FIELDS = ("signed_date", "published_date", "effective_date", "expiry_date")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def document_dict(doc: Document, *, with_text: bool = False) -> dict:
+    """The contract of `docs show --json` and `/api/documents/<id>`; add keys, never rename."""
+    data = {
+        "id": doc.id,
+        "title": doc.title,
+        "kind": doc.kind,
+        "doc_number": doc.doc_number,
+        "issuer": doc.issuer,
+        **{f: _iso(getattr(doc, f)) for f in DATE_FIELDS},
+        "status": doc.status,
+        "status_label": STATUS_LABELS.get(doc.status, doc.status),
+        "status_since": _iso(doc.status_since),
+        "level": doc.level,
+        "topic": doc.topic,
+        "interprets": doc.interprets_id,
+        "interprets_ref": doc.interprets_ref,
+        "superseded_by": doc.superseded_by_id,
+        "source_file": doc.source_file,
+        "source_format": doc.source_format,
+        "source_missing": doc.source_missing,
+        "evidence": {k: v for k, v in (doc.evidence or {}).items() if isinstance(v, dict)},
+        "warnings": list(doc.warnings or []),
+    }
+    if with_text:
+        data["text"] = doc.text
+    return data
+
+
+def list_documents(
+    session: Session,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[Document]]:
+    stmt = select(Document)
+    if kind:
+        stmt = stmt.where(Document.kind == kind)
+    if status:
+        stmt = stmt.where(Document.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(Document.id).offset(offset)
+    if limit:
+        stmt = stmt.limit(limit)
+    return total, list(session.scalars(stmt))

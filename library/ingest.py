@@ -1,0 +1,457 @@
+"""Ingest: files on disk -> parsed documents -> the database (-> the index).
+
+Per file exactly one outcome: added, updated, unchanged, duplicate or failed (with a reason). Parsing
+runs in worker processes with a time limit and a memory cap, so a hostile file fails alone and the
+batch goes on; each file is stored in its own savepoint, so a failure never touches earlier rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import resource
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers import ParsedDocument, ParseError, parse_file
+from parsers.docnumber import normalize_doc_number
+
+from . import indexing, linking
+from .core import Library
+from .models import Document, DocumentRevision, SourceFile, StatusChange
+from .sidecar import Sidecar, load_sidecars
+
+log = logging.getLogger("policylib.ingest")
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".docx", ".pdf", ".html", ".htm", ".doc"}
+PARSE_TIMEOUT_S = 60
+WORKER_MEMORY_BYTES = 3 * 1024**3
+BATCH_SIZE = 200
+# Above this many changed documents a parallel full rebuild beats one-by-one index updates.
+REBUILD_THRESHOLD = 500
+OUTCOMES = ("added", "updated", "unchanged", "duplicate", "failed")
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    outcome: str
+    document_id: int | None = None
+    error: str | None = None
+    duplicate_of: int | None = None
+    title: str | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileOutcome] = field(default_factory=list)
+    indexed: str = "none"  # none | refreshed | rebuilt | skipped
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for f in self.files:
+            counts[f.outcome] += 1
+        return counts
+
+    def to_dict(self) -> dict:
+        return {
+            "files": [asdict(f) for f in self.files],
+            "counts": self.counts,
+            "indexed": self.indexed,
+        }
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    sha256: str
+    size: int
+    mtime: float
+
+
+def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Files named directly are always tried; folders are walked for supported files.
+
+    Hidden files, sidecar catalogues (metadata.csv) and README files describe a folder rather than
+    being documents of it, so a folder walk skips them.
+    """
+    for p in map(Path, paths):
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and _walkable(child, p):
+                    yield child
+        else:
+            yield p
+
+
+def _walkable(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root).parts
+    if any(part.startswith(".") for part in rel):
+        return False
+    if path.name.lower().startswith("readme") or path.name == "metadata.csv":
+        return False
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+NEAR_DUPLICATE_RATIO = 90
+NEAR_DUPLICATE_PREFIX = 20_000
+
+
+def content_hash(text: str) -> str:
+    """Same words in another format -> same hash: whitespace, punctuation and layout do not count."""
+    return hashlib.sha256(_NON_WORD.sub("", text).encode("utf-8")).hexdigest()
+
+
+def find_duplicate(session: Session, parsed: ParsedDocument) -> Document | None:
+    """The stored document with the same text, exactly or as another format renders it.
+
+    A PDF adds page breaks and loses a heading here and there, so beside the exact hash a stored
+    document with the same title, 文号 and dates whose text is nearly identical counts too. The dates
+    keep two versions of one law (same title, amended text) apart.
+    """
+    chash = content_hash(parsed.text)
+    exact = session.scalar(select(Document).where(Document.content_hash == chash).limit(1))
+    if exact or not parsed.title:
+        return exact
+    stmt = select(Document).where(
+        Document.title == parsed.title[:500],
+        Document.kind == parsed.kind,
+        Document.signed_date.is_(parsed.signed_date)
+        if parsed.signed_date is None
+        else Document.signed_date == parsed.signed_date,
+        Document.published_date.is_(parsed.published_date)
+        if parsed.published_date is None
+        else Document.published_date == parsed.published_date,
+    )
+    mine = parsed.text[:NEAR_DUPLICATE_PREFIX]
+    for cand in session.scalars(stmt.limit(5)):
+        if (cand.doc_number or None) != (parsed.doc_number or None):
+            continue
+        if fuzz.ratio(mine, cand.text[:NEAR_DUPLICATE_PREFIX]) >= NEAR_DUPLICATE_RATIO:
+            return cand
+    return None
+
+
+def _limit_worker_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+
+
+def _parse_job(path: str, max_bytes: int) -> ParsedDocument | str:
+    """Runs in a worker: a ParseError becomes its message so it crosses the process boundary."""
+    try:
+        return parse_file(Path(path), max_bytes=max_bytes)
+    except ParseError as exc:
+        return str(exc)
+    except MemoryError:
+        return "解析时内存超限（文件可能被构造为恶意或过大）/ parsing exceeded the memory limit"
+    except Exception as exc:  # noqa: BLE001 - a parser bug must fail one file, not the batch
+        return f"解析器内部错误 / parser error: {type(exc).__name__}: {exc}"
+
+
+def parse_in_workers(
+    paths: list[Path], max_bytes: int, workers: int | None = None
+) -> Iterator[tuple[Path, ParsedDocument | str]]:
+    """Parse in a process pool, yielding results in input order; a hung or crashed parse is killed."""
+    if not paths:
+        return
+    workers = workers or min(2, os.cpu_count() or 1)
+    with ProcessPool(max_workers=workers, initializer=_limit_worker_memory) as pool:
+        future = pool.map(
+            _parse_job, [str(p) for p in paths], [max_bytes] * len(paths), timeout=PARSE_TIMEOUT_S
+        )
+        results = future.result()
+        for path in paths:
+            try:
+                yield path, next(results)
+            except FutureTimeout:
+                yield path, f"解析超时（超过 {PARSE_TIMEOUT_S} 秒）/ parsing timed out"
+            except ProcessExpired as exc:
+                yield path, f"解析进程异常退出 / parser process died (exit code {exc.exitcode})"
+
+
+def store_original(lib: Library, path: Path, sha256: str) -> None:
+    """Originals are kept untouched, content-addressed, so two copies of one file cost one."""
+    dest = lib.settings.originals_dir / sha256[:2] / sha256
+    if dest.exists():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".part")
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, dest)
+
+
+def original_path(lib: Library, sha256: str) -> Path:
+    return lib.settings.originals_dir / sha256[:2] / sha256
+
+
+def initial_status(parsed: ParsedDocument, today: date) -> tuple[str, str]:
+    """The status a new document starts in, and why, from its own dates."""
+    if parsed.effective_date and parsed.effective_date > today:
+        return "not_yet_effective", f"施行日期 {parsed.effective_date.isoformat()} 尚未到来"
+    if parsed.expiry_date and parsed.expiry_date < today:
+        return "expired", f"有效期已于 {parsed.expiry_date.isoformat()} 届满"
+    return "valid", "入库时未发现失效情形"
+
+
+def _apply_parsed(doc: Document, parsed: ParsedDocument, sidecar: dict | None) -> None:
+    doc.kind = parsed.kind
+    doc.title = (parsed.title or "")[:500]
+    doc.doc_number = parsed.doc_number
+    doc.doc_number_norm = normalize_doc_number(parsed.doc_number) if parsed.doc_number else None
+    doc.issuer = parsed.issuer
+    doc.signed_date = parsed.signed_date
+    doc.published_date = parsed.published_date
+    doc.effective_date = parsed.effective_date
+    doc.expiry_date = parsed.expiry_date
+    doc.text = parsed.text
+    doc.content_hash = content_hash(parsed.text)
+    doc.source_format = parsed.format
+    evidence = parsed.evidence_dict()
+    if parsed.replaces:
+        evidence["replaces"] = list(parsed.replaces)
+    doc.evidence = evidence
+    doc.warnings = list(parsed.warnings)
+    doc.interprets_ref = (
+        {"title": parsed.interprets_title, "number": parsed.interprets_number}
+        if parsed.kind == "interpretation" and (parsed.interprets_title or parsed.interprets_number)
+        else None
+    )
+    if sidecar:
+        _apply_sidecar(doc, sidecar)
+
+
+def _apply_sidecar(doc: Document, row: dict) -> None:
+    """A catalogue row (metadata.csv beside the files) outranks the parser's guesses."""
+    source = f"metadata.csv 第{row['row']}行"
+    for field_name in ("title", "level", "published_date", "effective_date"):
+        value = row.get(field_name)
+        if value:
+            setattr(doc, field_name, value)
+            doc.evidence[field_name] = {"value": str(value), "line": None, "source": source}
+
+
+def _snapshot(doc: Document) -> dict:
+    keys = ("kind", "title", "doc_number", "issuer", "signed_date", "published_date")
+    keys += ("effective_date", "expiry_date", "source_file", "source_format")
+    return {
+        k: (v.isoformat() if isinstance(v, date) else v) for k in keys if (v := getattr(doc, k))
+    }
+
+
+class _Store:
+    """Writes parsed files into the database; one instance per ingest run."""
+
+    def __init__(self, lib: Library, session: Session, today: date, sidecars: Sidecar) -> None:
+        self.lib, self.session, self.today, self.sidecars = lib, session, today, sidecars
+        self.changed: set[int] = set()
+
+    def store(self, cand: _Candidate, parsed: ParsedDocument) -> FileOutcome:
+        src = self.session.scalar(select(SourceFile).where(SourceFile.path == str(cand.path)))
+        same = find_duplicate(self.session, parsed)
+        sidecar = self.sidecars.lookup(cand.path)
+        if src and src.document_id and (not same or same.id == src.document_id):
+            doc = self.session.get(Document, src.document_id)
+            outcome = self._update(doc, parsed, sidecar)
+        elif same:
+            doc, outcome = same, "duplicate"
+        else:
+            doc, outcome = self._add(cand, parsed, sidecar), "added"
+        if outcome != "duplicate":
+            store_original(self.lib, cand.path, cand.sha256)
+            doc.original_sha256, doc.original_size = cand.sha256, cand.size
+            doc.source_file = cand.path.name
+            doc.source_missing = False
+        self._record_source(src, cand, doc, outcome)
+        self.changed.add(doc.id)
+        self.changed.update(linking.link_interpretations(self.session, doc))
+        return FileOutcome(
+            path=str(cand.path),
+            outcome=outcome,
+            document_id=doc.id,
+            duplicate_of=doc.id if outcome == "duplicate" else None,
+            title=doc.title,
+        )
+
+    def _add(self, cand: _Candidate, parsed: ParsedDocument, sidecar: dict | None) -> Document:
+        doc = Document()
+        _apply_parsed(doc, parsed, sidecar)
+        status, reason = initial_status(parsed, self.today)
+        if sidecar and sidecar.get("expired"):
+            status, reason = "expired", f"目录文件 metadata.csv 第{sidecar['row']}行标注为已失效"
+        doc.status, doc.status_since = status, self.today
+        self.session.add(doc)
+        self.session.flush()
+        self.session.add(
+            StatusChange(
+                document_id=doc.id,
+                old_status=None,
+                new_status=status,
+                since=self.today,
+                reason=reason,
+                actor="system",
+            )
+        )
+        return doc
+
+    def _update(self, doc: Document, parsed: ParsedDocument, sidecar: dict | None) -> str:
+        if doc.content_hash == content_hash(parsed.text):
+            return "unchanged"
+        self.session.add(
+            DocumentRevision(
+                document_id=doc.id,
+                content_hash=doc.content_hash,
+                text=doc.text,
+                metadata_json=_snapshot(doc),
+            )
+        )
+        _apply_parsed(doc, parsed, sidecar)
+        return "updated"
+
+    def _record_source(
+        self, src: SourceFile | None, cand: _Candidate, doc: Document, outcome: str
+    ) -> None:
+        if src is None:
+            src = SourceFile(path=str(cand.path))
+            self.session.add(src)
+        src.sha256, src.size, src.mtime = cand.sha256, cand.size, cand.mtime
+        src.document_id, src.last_outcome, src.last_error = doc.id, outcome, None
+        src.missing = False
+
+    def record_failure(self, path: Path, error: str, cand: _Candidate | None) -> None:
+        """Remember the failure on the file's row, leaving any document it fed untouched."""
+        src = self.session.scalar(select(SourceFile).where(SourceFile.path == str(path)))
+        if src is None:
+            src = SourceFile(path=str(path))
+            self.session.add(src)
+        src.last_outcome, src.last_error = "failed", error
+        if cand:
+            src.size, src.mtime = cand.size, cand.mtime
+
+
+def _examine(path: Path, max_bytes: int) -> _Candidate | str:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"无法读取文件 / cannot read file: {exc.strerror}"
+    if not path.is_file():
+        return "不是普通文件 / not a regular file"
+    if st.st_size == 0:
+        return "文件为空（0 字节）/ empty file: re-export or re-download it"
+    if st.st_size > max_bytes:
+        return (
+            f"文件过大（{st.st_size // 1024 // 1024} MB，上限 {max_bytes // 1024 // 1024} MB）"
+            " / file too large: raise max_file_mb in config.toml if it is genuine"
+        )
+    return _Candidate(path=path, sha256=sha256_file(path), size=st.st_size, mtime=st.st_mtime)
+
+
+def _is_unchanged(session: Session, cand: _Candidate) -> int | None:
+    src = session.scalar(select(SourceFile).where(SourceFile.path == str(cand.path)))
+    if src and src.sha256 == cand.sha256 and src.document_id and src.last_outcome != "failed":
+        return src.document_id
+    return None
+
+
+def ingest_paths(
+    lib: Library,
+    paths: Iterable[Path | str],
+    *,
+    index: bool = True,
+    today: date | None = None,
+    progress: Callable[[FileOutcome], None] | None = None,
+    workers: int | None = None,
+) -> IngestReport:
+    """Ingest files and folders; see the module docstring for the guarantees."""
+    today = today or date.today()
+    max_bytes = lib.settings.max_file_mb * 1024 * 1024
+    files = [p.resolve() if p.exists() else p for p in iter_files(paths)]
+    report = IngestReport()
+    sidecars = load_sidecars(paths)
+    to_parse: list[_Candidate] = []
+
+    def emit(outcome: FileOutcome) -> None:
+        report.files.append(outcome)
+        if progress:
+            progress(outcome)
+
+    with lib.db.session() as session:
+        for path in files:
+            cand = _examine(path, max_bytes)
+            if isinstance(cand, str):
+                emit(FileOutcome(path=str(path), outcome="failed", error=cand))
+                continue
+            doc_id = _is_unchanged(session, cand)
+            if doc_id:
+                emit(FileOutcome(path=str(path), outcome="unchanged", document_id=doc_id))
+            else:
+                to_parse.append(cand)
+
+    store_changed: set[int] = set()
+    by_path = {c.path: c for c in to_parse}
+    parsed_iter = parse_in_workers([c.path for c in to_parse], max_bytes, workers)
+    while True:
+        chunk = [item for _, item in zip(range(BATCH_SIZE), parsed_iter, strict=False)]
+        if not chunk:
+            break
+        with lib.db.session() as session:
+            store = _Store(lib, session, today, sidecars)
+            for path, parsed in chunk:
+                emit(_store_one(store, by_path[path], parsed))
+            store_changed |= store.changed
+    report.indexed = _update_index(lib, store_changed, index)
+    for outcome in report.files:
+        log.info(
+            "ingest path=%s outcome=%s document_id=%s error=%s",
+            outcome.path,
+            outcome.outcome,
+            outcome.document_id,
+            outcome.error,
+        )
+    return report
+
+
+def _store_one(store: _Store, cand: _Candidate, parsed: ParsedDocument | str) -> FileOutcome:
+    if isinstance(parsed, str):
+        store.record_failure(cand.path, parsed, cand)
+        return FileOutcome(path=str(cand.path), outcome="failed", error=parsed)
+    try:
+        with store.session.begin_nested():
+            return store.store(cand, parsed)
+    except Exception as exc:  # noqa: BLE001 - one bad row must not sink the batch
+        log.exception("store failed path=%s", cand.path)
+        error = f"保存失败 / could not store: {type(exc).__name__}: {exc}"
+        store.record_failure(cand.path, error, cand)
+        return FileOutcome(path=str(cand.path), outcome="failed", error=error)
+
+
+def _update_index(lib: Library, changed: set[int], index: bool) -> str:
+    if not index:
+        return "skipped"
+    if not changed:
+        return "none"
+    if len(changed) > REBUILD_THRESHOLD:
+        indexing.rebuild(lib)
+        return "rebuilt"
+    indexing.refresh(lib, doc_ids=changed)
+    return "refreshed"
