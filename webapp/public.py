@@ -1,0 +1,288 @@
+"""The public pages: home, search results, the document page, the catalogue, large-text mode.
+
+Every page works without JavaScript and answers `?format=json` (or `Accept: application/json`)
+with the same object the `/api/...` twin serves. Error pages and security headers for the whole
+app live here too, because the public frame (base.html) is what every error page is drawn in.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
+
+from library import search as svc
+from library.models import STATUS_LABELS, Document
+
+from .context import get_library
+
+bp = Blueprint("public", __name__)
+log = logging.getLogger("policylib.web")
+
+TEXT_SIZE_COOKIE = "textsize"
+ONE_YEAR = 365 * 24 * 3600
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+FIELD_LABELS = {
+    "title": "标题",
+    "doc_number": "文号",
+    "issuer": "发文机关",
+    "signed_date": "成文日期",
+    "published_date": "发布日期",
+    "effective_date": "施行日期",
+    "expiry_date": "有效期至",
+    "kind": "类型",
+    "interprets": "解读对象",
+}
+ERROR_TITLES = {
+    400: "请求有误",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    413: "提交的内容过大",
+    429: "请求过于频繁",
+    500: "服务器出错了",
+    503: "服务暂时不可用",
+}
+ERROR_HINTS = {
+    400: "请检查地址中的参数，或回到首页重新搜索。",
+    404: "您访问的页面或文件不存在，可能地址有误或已被移除。可以回到首页搜索。",
+    500: "处理请求时发生错误，已记录。请稍后重试；如果一直出现，请联系网站管理员。",
+    503: "系统正在维护或索引正在重建，请稍后重试。",
+}
+
+
+def wants_json() -> bool:
+    """Datasette habit: every page has a JSON twin, chosen by ?format=json or the Accept header."""
+    if request.args.get("format") == "json":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths, so the text-size switch can never become an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("public.index")
+    return target
+
+
+def large_text_on() -> bool:
+    return request.cookies.get(TEXT_SIZE_COOKIE) == "large"
+
+
+@bp.record_once
+def _template_globals(state) -> None:  # noqa: ANN001
+    """Globals rather than context, so macros imported by any blueprint's template see them."""
+    state.app.jinja_env.globals.update(status_labels=STATUS_LABELS, kind_labels=svc.KIND_LABELS)
+
+
+@bp.app_context_processor
+def frame_context() -> dict:
+    here = request.full_path.rstrip("?") if request else "/"
+    large = large_text_on()
+    return {
+        "large_text": large,
+        "text_size_url": url_for(
+            "public.text_size", size="normal" if large else "large", next=here
+        ),
+        "site_url": lambda path: request.script_root + path,
+    }
+
+
+@bp.app_template_filter("basename")
+def basename(path: str | None) -> str:
+    """Source files are stored with their folder; readers only need the file name."""
+    return (path or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@bp.app_template_filter("marked")
+def marked(snippet: str | None) -> Markup:
+    """Show index HTML (snippets, titles) with only its <mark> highlights as markup.
+
+    Unescaping first makes this right whether the index hands over raw or escaped text, so a
+    `<script>` in a document can never reach the page as a tag.
+    """
+    safe = str(escape(html.unescape(snippet or "")))
+    return Markup(safe.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    """Set defaults; a blueprint that needs something else sets its own header first."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.cookies.get(TEXT_SIZE_COOKIE) is not None or response.mimetype == "text/html":
+        response.vary.add("Cookie")
+    return response
+
+
+def error_body(code: int, message: str | None = None, param: str | None = None) -> dict:
+    title = ERROR_TITLES.get(code, "出错了")
+    return {
+        "error": {
+            "code": code,
+            "title": title,
+            "message": message or ERROR_HINTS.get(code, title),
+            "param": param,
+        }
+    }
+
+
+def error_response(code: int, message: str | None = None, param: str | None = None) -> Response:
+    body = error_body(code, message, param)
+    if request.path.startswith("/api/") or request.path == "/healthz" or wants_json():
+        resp = jsonify(body)
+    else:
+        resp = make_response(render_template("public/error.html", **body["error"]))
+    resp.status_code = code
+    return resp
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> Response:
+    if exc.code is None or exc.code < 400:
+        return exc  # type: ignore[return-value]
+    message = (
+        exc.description
+        if isinstance(exc.description, str) and _is_chinese(exc.description)
+        else None
+    )
+    resp = error_response(exc.code, message)
+    if exc.code == 405 and exc.valid_methods:
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
+@bp.app_errorhandler(Exception)
+def unexpected_error(exc: Exception) -> Response:
+    log.exception("request failed path=%s error=%s", request.path, type(exc).__name__)
+    return error_response(500)
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@bp.route("/display")
+def text_size() -> Response:
+    """Large-text mode without JavaScript: a plain link sets a cookie and goes back."""
+    size = request.args.get("size", "large")
+    resp = redirect(safe_next(request.args.get("next")), code=303)
+    if size == "large":
+        resp.set_cookie(TEXT_SIZE_COOKIE, "large", max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    else:
+        resp.delete_cookie(TEXT_SIZE_COOKIE, samesite="Lax", httponly=True)
+    return resp
+
+
+@bp.route("/")
+def index() -> Response | str:
+    lib = get_library()
+    counts = svc.counts(lib)
+    recent = svc.list_documents(lib, per_page=8)["results"]
+    if wants_json():
+        return jsonify({"counts": counts, "recent": recent})
+    return render_template("public/index.html", counts=counts, recent=recent)
+
+
+def search_url(params: svc.SearchParams) -> str:
+    pairs = params.args()
+    return url_for("public.search") + ("?" + urlencode(pairs) if pairs else "")
+
+
+@bp.route("/search")
+def search() -> Response | str:
+    try:
+        params = svc.parse_params(request.args.to_dict(flat=False))
+    except svc.SearchParamError as exc:
+        return error_response(400, exc.message, exc.param)
+    lib = get_library()
+    result = svc.search(lib, params)
+    if wants_json():
+        return jsonify(result)
+    hidden = 0
+    if result["total"] == 0 and params.q and not params.include_all:
+        hidden = svc.search(lib, params.with_(include_all=True, page=1, per_page=1))["total"]
+    return render_template(
+        "public/search.html",
+        params=params,
+        result=result,
+        hidden_count=hidden,
+        facets=svc.FACETS,
+        sorts=svc.SORTS,
+        url=search_url,
+        page_url=lambda n: search_url(params.with_(page=n)),
+    )
+
+
+def _document_or_404(raw_id: str) -> dict:
+    doc_id = svc.parse_id(raw_id)
+    view = svc.document_view(get_library(), doc_id) if doc_id else None
+    if view is None:
+        abort(404, description=f"编号为 {raw_id[:20]} 的文件不存在，可能已被移除或地址有误。")
+    return view
+
+
+@bp.route("/documents/<raw_id>")
+def document(raw_id: str) -> Response | str:
+    view = _document_or_404(raw_id)
+    if wants_json():
+        return jsonify(view)
+    paragraphs = [p.strip() for p in (view["text"] or "").splitlines() if p.strip()]
+    return render_template(
+        "public/document.html", doc=view, paragraphs=paragraphs, field_labels=FIELD_LABELS
+    )
+
+
+@bp.route("/documents/<raw_id>/original")
+def original(raw_id: str) -> Response:
+    doc_id = svc.parse_id(raw_id)
+    lib = get_library()
+    with lib.db.session() as session:
+        doc = session.get(Document, doc_id) if doc_id else None
+        path = svc.original_file(lib, doc) if doc else None
+        name = basename(doc.source_file) if doc else ""
+    if path is None:
+        abort(404, description="这份文件的原件未保存，无法下载。正文仍可在文件页面阅读。")
+    return send_file(path, as_attachment=True, download_name=name or f"document-{doc_id}")
+
+
+@bp.route("/documents")
+def documents() -> Response | str:
+    try:
+        params = svc.parse_params(request.args.to_dict(flat=False))
+    except svc.SearchParamError as exc:
+        return error_response(400, exc.message, exc.param)
+    listing = svc.list_documents(
+        get_library(), page=params.page, per_page=params.per_page, include_all=params.include_all
+    )
+    if wants_json():
+        return jsonify(listing)
+
+    def page_url(n: int) -> str:
+        return url_for("public.documents", page=n, **({"all": 1} if params.include_all else {}))
+
+    return render_template("public/documents.html", listing=listing, page_url=page_url)
