@@ -9,6 +9,8 @@ from flask import Flask
 
 from library.core import Library
 
+from .production import setup_production
+
 # Modules of this package that each export `bp`, a Blueprint. Order matters only for url_prefix clashes.
 BLUEPRINT_MODULES = ["public", "api"]
 
@@ -30,4 +32,5 @@ def create_app(library: Library | None = None, config: dict[str, Any] | None = N
     app.extensions["policylib"] = lib
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
+    setup_production(app)
     return app

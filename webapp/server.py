@@ -1,0 +1,79 @@
+"""Running the app in production: waitress (default) or gunicorn, plus the daily background job.
+
+waitress is one process with a pool of request threads. It runs anywhere (Windows included), needs
+no configuration, and one process means one set of open index readers and one copy of the jieba
+dictionary in memory. Its limit is the GIL: search (segmentation, scoring) is CPU work, so one
+process uses about one core. gunicorn (POSIX only) forks `workers` processes that each load the app
+and serve with a few threads: it uses every core at the price of one app's memory per process.
+Both get the same app; every process runs the daily due-transition thread, and its lock makes
+sure only one of them does the day's work.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from library.core import Library
+from library.daily import DailyTransitions
+
+from . import create_app
+
+log = logging.getLogger("policylib.server")
+
+SERVERS = ("waitress", "gunicorn")
+GUNICORN_THREADS = 2
+REQUEST_TIMEOUT_S = 60
+
+
+def _app_with_daily_job(lib: Library) -> Flask:
+    app = create_app(lib)
+    DailyTransitions(lib).start()
+    return app
+
+
+def serve_waitress(lib: Library, host: str, port: int, threads: int) -> None:
+    from waitress import serve
+
+    log.info("serving server=waitress host=%s port=%d threads=%d", host, port, threads)
+    serve(
+        _app_with_daily_job(lib),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="policylib",
+        channel_timeout=REQUEST_TIMEOUT_S,
+    )
+
+
+def serve_gunicorn(home: Path, host: str, port: int, workers: int, threads: int) -> None:
+    """Each worker opens its own Library after the fork: SQLite connections must not cross a fork."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": REQUEST_TIMEOUT_S,
+                "graceful_timeout": 20,
+                "proc_name": "policylib",
+                "accesslog": None,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return _app_with_daily_job(Library.open(home))
+
+    log.info(
+        "serving server=gunicorn host=%s port=%d workers=%d threads=%d",
+        host,
+        port,
+        workers,
+        threads,
+    )
+    _Gunicorn().run()
