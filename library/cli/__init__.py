@@ -9,7 +9,7 @@ import click
 from ..core import Library
 
 # Modules below this package that each export `COMMANDS`, a list of click commands or groups.
-COMMAND_MODULES = ["ingest_cmds", "docs_cmds", "search_cmds", "serve_cmds"]
+COMMAND_MODULES = ["ingest_cmds", "docs_cmds", "search_cmds", "serve_cmds", "ops_cmds"]
 
 
 class LazyLibrary:

@@ -1,0 +1,150 @@
+"""What monitoring needs to know in one object: can we serve, how much is there, how fresh is it.
+
+`status` is `ok`, `warning` (serving, but something needs a look: the last weekly run failed or is
+overdue, the index and the database disagree) or `error` (cannot serve: the database or the index
+is unusable). `/healthz` answers 503 only for `error`, so a load balancer keeps a node that merely
+has a stale index, while a monitor alerts on anything but `ok`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from .core import Library
+from .models import AppState, Document, QAEntry
+from .reindex import LAST_REPORT_KEY
+from .validity import DUE_STATE_KEY
+
+REINDEX_OVERDUE_DAYS = 8  # a weekly job plus a day of grace
+DUE_OVERDUE_DAYS = 2  # the server applies due transitions daily
+
+
+def _documents(lib: Library) -> tuple[dict, int, dict | None, dict | None]:
+    with lib.db.session() as session:
+        by_kind = dict(
+            session.execute(select(Document.kind, func.count()).group_by(Document.kind)).all()
+        )
+        by_status = dict(
+            session.execute(
+                select(Document.status, func.count())
+                .where(Document.kind == "document")
+                .group_by(Document.status)
+            ).all()
+        )
+        missing = (
+            session.scalar(
+                select(func.count()).select_from(Document).where(Document.source_missing)
+            )
+            or 0
+        )
+        qa = session.scalar(select(func.count()).select_from(QAEntry)) or 0
+        last = session.get(AppState, LAST_REPORT_KEY)
+        due = session.get(AppState, DUE_STATE_KEY)
+        docs = {
+            "documents": by_kind.get("document", 0),
+            "interpretations": by_kind.get("interpretation", 0),
+            "by_status": by_status,
+            "source_missing": missing,
+            "qa": qa,
+        }
+        return (
+            docs,
+            sum(by_kind.values()) + qa,
+            dict(last.value) if last else None,
+            dict(due.value) if due else None,
+        )
+
+
+def _age_seconds(iso: str | None) -> int | None:
+    if not iso:
+        return None
+    stamp = datetime.fromisoformat(iso)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return int((datetime.now(UTC) - stamp).total_seconds())
+
+
+def _index(lib: Library) -> dict:
+    info = dict(lib.index.info())
+    path = Path(info.get("path") or lib.settings.index_dir)
+    built = info.get("built_at")
+    if built is None and path.exists():
+        built = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    return {
+        "count": lib.index.count(),
+        "built_at": built,
+        "age_seconds": _age_seconds(built if isinstance(built, str) else None),
+        "info": info,
+    }
+
+
+def health(lib: Library) -> dict:
+    """The /healthz object; never raises: a failure is the answer, with `status: error`."""
+    started = time.perf_counter()
+    out: dict = {"status": "ok", "problems": [], "version": version("policylib")}
+    try:
+        docs, db_records, last, due = _documents(lib)
+    except Exception as exc:  # noqa: BLE001 - any failure here means "cannot serve"
+        return {**out, "status": "error", "problems": [f"database unusable: {exc}"]}
+    out["documents"] = docs
+    try:
+        out["index"] = _index(lib)
+    except Exception as exc:  # noqa: BLE001
+        return {**out, "status": "error", "problems": [f"index unusable: {exc}"]}
+    out["index"]["matches_database"] = out["index"]["count"] == db_records
+    out["last_reindex"] = _last_reindex(last)
+    out["due_transitions"] = due
+    out["problems"] = _problems(lib, out, db_records, due)
+    if out["problems"]:
+        out["status"] = "warning"
+    out["checked_in_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return out
+
+
+def _last_reindex(last: dict | None) -> dict | None:
+    if not last:
+        return None
+    keep = (
+        "status",
+        "started_at",
+        "finished_at",
+        "error",
+        "counts",
+        "vanished",
+        "transitions",
+        "timings",
+        "report_path",
+    )
+    out = {k: last.get(k) for k in keep}
+    out["index_action"] = (last.get("index") or {}).get("action")
+    out["age_seconds"] = _age_seconds(last.get("finished_at"))
+    return out
+
+
+def _problems(lib: Library, out: dict, db_records: int, due: dict | None) -> list[str]:
+    problems = []
+    index = out["index"]
+    if not index["matches_database"]:
+        problems.append(
+            f"index holds {index['count']} records, database {db_records}: run `policylib reindex`"
+        )
+    last = out["last_reindex"]
+    if last and last["status"] == "failed":
+        problems.append(f"last reindex failed: {last['error']}")
+    if lib.settings.source_folders:
+        if last is None:
+            problems.append("no reindex has run yet: install the weekly timer (docs/operations.md)")
+        elif (last["age_seconds"] or 0) > REINDEX_OVERDUE_DAYS * 86400:
+            problems.append(
+                f"last reindex is older than {REINDEX_OVERDUE_DAYS} days: is the timer running?"
+            )
+    if due and due.get("date"):
+        days = (date.today() - date.fromisoformat(due["date"])).days
+        if days > DUE_OVERDUE_DAYS:
+            problems.append(f"due status transitions last applied {days} days ago")
+    return problems
