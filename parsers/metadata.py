@@ -1,0 +1,516 @@
+"""Metadata guesses from normalised text, each with the line it came from.
+
+Chinese official documents have a conventional layout (GB/T 9704): 份号/密级, 发文机关标志, 发文字号,
+标题, 主送机关, 正文, 落款 (issuer), 成文日期. Text copied from web pages adds a header of labels
+(`发布日期:`, `时间:`), and attachments follow the signature. The rules below read that layout and
+never take a number or date cited in the body for the document's own: the own 文号 stands alone on
+a header line, the 成文日期 sits under the issuer's signature.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from .dates import DAMAGED_RE, DATE_PATTERN, add_years, parse_date, repair_damaged
+from .docnumber import DOC_NUMBER_RE
+from .extracted import Hints
+from .model import Evidence, ParsedDocument
+from .normalize import CJK, normalize_text
+
+HEAD_LINES = 15  # the header (number, title, labels) sits within the first lines
+TITLE_MAX = 150
+
+_C = f"[{CJK}]"
+_ORG_SUFFIX = (
+    "人民政府|政府|办公室|辦公室|办公厅|辦公廳|委员会|委員會|常委会|管委会|领导小组|領導小組|指挥部|"
+    "指揮部|联席会议|局|厅|廳|委|部|院|署|办|辦|中心|法院|检察院|檢察院|公司|集团|集團|协会|協會|"
+    "联合会|聯合會|银行|銀行|办事处|辦事處|街道|镇|鎮|乡|鄉|所|站|队|隊|社|处|處|室|庭|司|会|會"
+)
+_ORG = rf"[{CJK}（）()·]{{1,30}}?(?:{_ORG_SUFFIX})"
+_ORG_LINE = re.compile(rf"^{_ORG}(?:\s+{_ORG})*$")
+_TITLE_ORG = re.compile(rf"^({_ORG})(?:关于|關于|關於)")
+_NOT_ORG = re.compile("关于|關于|關於|通知|意见|意見|工作|要点|要點")
+
+_DATE_LINE = re.compile(rf"^[（(]?({DATE_PATTERN})[）)]?$")
+_ORG_DATE_LINE = re.compile(rf"^({_ORG}(?:\s+{_ORG})*)\s+({DATE_PATTERN})$")
+_DAMAGED_LINE = re.compile(rf"^[（(]?({DAMAGED_RE.pattern})[）)]?$")
+
+_LABELS = {
+    "发布日期": "published_date",
+    "發布日期": "published_date",
+    "发布时间": "published_date",
+    "發布時間": "published_date",
+    "公布日期": "published_date",
+    "公开日期": "published_date",
+    "时间": "published_date",
+    "時間": "published_date",
+    "日期": "published_date",
+    "成文日期": "signed_date",
+    "成文时间": "signed_date",
+    "发文日期": "signed_date",
+    "發文日期": "signed_date",
+    "印发日期": "signed_date",
+    "发文字号": "doc_number",
+    "發文字號": "doc_number",
+    "文号": "doc_number",
+    "文號": "doc_number",
+    "发文机关": "issuer",
+    "發文機關": "issuer",
+    "发布机构": "issuer",
+    "发布机关": "issuer",
+    "制发机关": "issuer",
+    "施行日期": "effective_date",
+    "实施日期": "effective_date",
+    "生效日期": "effective_date",
+    "失效日期": "expiry_date",
+    "标题": "title",
+    "標題": "title",
+}
+_LABEL_RE = re.compile(
+    r"(?:^|(?<=\s))(" + "|".join(sorted(_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*"
+)
+_DATE_FIELDS = {"published_date", "signed_date", "effective_date", "expiry_date"}
+
+_SKIP_HEAD = re.compile(
+    r"^(?:特急|加急|急件|平急|特提|绝密|机密|秘密|★.*|.{0,6}公开发布.{0,4}|签发人.*|\d{6}|"
+    r"[（(]此件.{0,10}[）)]|.{2,30}文件)$"
+)
+_TITLE_CONTINUES = re.compile(r"(?:关于|關于|關於|的|和|与|與|及|印发|印發|转发|轉發|、|《)$")
+_TITLE_TAIL_LINE = re.compile(
+    r"^(?:的)?(?:通知|意见|意見|决定|決定|批复|函|通告|公告|报告|办法|辦法|规定|規定|方案|细则|要点|请示)$"
+)
+_INTERP_WORD = re.compile(
+    r"政策解读|解读|解讀|问答|問答|图解|圖解|答记者问|答記者問|一图读懂|一圖讀懂|一图看懂|答问|答問"
+)
+_DOC_TYPE_END = re.compile(
+    r"(?:通知|意见|意見|办法|辦法|规定|規定|方案|要点|要點|细则|細則|决定|決定|条例|條例|规划|規劃|"
+    r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄)$"
+)
+_INTERP_OPENING = re.compile(
+    r"如下解读|进行解读|解读如下|如下解讀|進行解讀|解讀如下|答记者问|答記者問|政策问答|政策問答"
+)
+_QUOTED = re.compile(r"《([^《》]{2,120})》")
+_SUBJECT = re.compile(
+    r"(?:发布|發布|印发|印發|出台|出臺|制定|公布|起草|颁布|頒布)了?《([^《》]{2,120})》"
+    r"|《([^《》]{2,120})》\s*[(（]\s*以下(?:简称|簡稱)"
+)
+_NUMBER_AFTER = re.compile(r"^\s*[(（]\s*(" + DOC_NUMBER_RE.pattern + r")\s*[)）]")
+_TITLE_NUMBER = re.compile(r"[(（]\s*(" + DOC_NUMBER_RE.pattern + r")\s*[)）]$")
+
+_OWN = rf"本{_C}{{0,12}}?"
+_EFFECTIVE = re.compile(
+    rf"(?:^|(?<=[。；;！!\s])|(?P<own>{_OWN}))自\s*"
+    rf"(?:(?P<date>{DATE_PATTERN})|(?P<event>印发|印發|发布|發布|公布|下发|下發|签发|簽發|发文|發文)之日)"
+    r"\s*起\s*(?:施行|实施|實施|执行|執行|生效|试行|試行)",
+    re.MULTILINE,
+)
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+_ABOUT_ITSELF = re.compile(
+    r"本(?:办法|辦法|规定|規定|通知|意见|意見|方案|细则|細則|决定|決定|制度|规则|規則|文件|措施|政策|"
+    r"实施意见|实施办法|暂行办法|规划|条例|條例|要点|指引|标准)|施行|实施|實施|执行|執行|印发之日"
+)
+_VALID_YEARS = re.compile(
+    r"有效期(?:为|為|是|暂定为?|暫定為?)?\s*(\d{1,2}|[一二两兩三四五六七八九十])\s*年"
+)
+_VALID_UNTIL = re.compile(rf"有效期(?:至|到|截至|截止(?:到|至)?)\s*({DATE_PATTERN})")
+_VALID_RANGE = re.compile(
+    rf"有效期(?:为|為|自|从|從)?\s*({DATE_PATTERN})\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*({DATE_PATTERN})"
+)
+_CN_YEARS = {"一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+_CN_YEARS.update({"八": 8, "九": 9, "十": 10})
+_REPEAL = re.compile(
+    r"(?:同时|同時|一并|一併|予以|即行|相应|相應)(?:废止|廢止|停止执行|停止執行|失效|废除|廢除)"
+)
+_PROMULGATION_ORG_END = re.compile(
+    r"第[一二三四五六七八九十百零〇\d]+次(?:全体)?会议|会议|會議|《|审议|通过|通過|发布|發布|公布|批准|"
+    r"修正|修订|修訂|施行|令|决定|決定"
+)
+_SESSION = re.compile(r"第[一二三四五六七八九十百零〇\d]+届")
+_IN_FORCE = re.compile(r"(?:起)?(?:施行|实施|實施|生效)\s*[）)]?$")
+
+
+def _ev(value: object, index: int | None, lines: list[str]) -> Evidence:
+    if isinstance(value, date):
+        value = value.isoformat()
+    if index is None:
+        return Evidence(str(value), None, "")
+    return Evidence(str(value), index + 1, lines[index])
+
+
+def _set(doc: ParsedDocument, name: str, value: object, ev: Evidence) -> None:
+    setattr(doc, name, value)
+    doc.evidence[name] = ev
+
+
+def _find_line(lines: list[str], text: str, limit: int = 40) -> int | None:
+    for i, line in enumerate(lines[:limit]):
+        if text in line:
+            return i
+    return None
+
+
+def _labels(line: str) -> Iterator[tuple[str, str]]:
+    """(field, value) for each `标签:值` on a header line; several may share one line."""
+    found = list(_LABEL_RE.finditer(line))
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(line)
+        yield _LABELS[m.group(1)], line[m.end() : end].strip()
+
+
+def _doc_number_line(line: str) -> str | None:
+    m = DOC_NUMBER_RE.match(line)
+    if m and (m.end() == len(line) or line[m.end() :].lstrip().startswith("签发人")):
+        return m.group()
+    return None
+
+
+def _is_org_line(line: str) -> bool:
+    return len(line) <= 60 and bool(_ORG_LINE.match(line)) and not _NOT_ORG.search(line)
+
+
+def _is_interp_title(title: str) -> bool:
+    tail = title.rsplit("》", 1)[-1] if "》" in title else title[-12:]
+    return bool(_INTERP_WORD.search(tail)) and not _DOC_TYPE_END.search(title)
+
+
+class _Reader:
+    """One pass of rules over the lines of one document."""
+
+    def __init__(self, doc: ParsedDocument, hints: Hints) -> None:
+        self.doc = doc
+        self.hints = hints
+        self.lines = doc.text.split("\n") if doc.text else []
+        self.head_end = self._head_end()
+
+    def _head_end(self) -> int:
+        """Index of the first body line: the salutation (主送机关, ends with ：) or a long paragraph."""
+        for i, line in enumerate(self.lines[:HEAD_LINES]):
+            if line.endswith(("：", ":")) and i > 0 or len(line) > 80:
+                return i
+        return min(len(self.lines), HEAD_LINES)
+
+    def run(self) -> None:
+        self.labels()
+        self.promulgation()
+        self.own_number()
+        self.title()
+        self.kind()
+        self.signature()
+        self.title_issuer()
+        self.effective_and_expiry()
+        self.replaces()
+        if not self.doc.title:
+            self.doc.warnings.append("未找到标题，请人工补充")
+
+    # -- header ---------------------------------------------------------------------------------
+    def labels(self) -> None:
+        doc = self.doc
+        zone = list(range(min(len(self.lines), HEAD_LINES + 5)))
+        zone += range(max(len(zone), len(self.lines) - 8), len(self.lines))
+        for i in zone:
+            line = self.lines[i]
+            if "：" not in line and ":" not in line:
+                continue
+            for name, value in _labels(line):
+                if not value or getattr(doc, name) is not None:
+                    continue
+                if name in _DATE_FIELDS:
+                    d = parse_date(value)
+                    if d:
+                        _set(doc, name, d, _ev(d, i, self.lines))
+                elif name == "doc_number":
+                    m = DOC_NUMBER_RE.search(value)
+                    if m:
+                        _set(doc, name, m.group(), _ev(m.group(), i, self.lines))
+                elif len(value) <= TITLE_MAX:
+                    _set(doc, name, value, _ev(value, i, self.lines))
+
+    def promulgation(self) -> None:
+        """Lawref-style header lines: `2011年11月17日 上海市…第三十次会议通过`; the last one dates
+        the current version and names the body that adopted it."""
+        doc = self.doc
+        last = None
+        for raw in map(normalize_text, self.hints.promulgation):
+            d = parse_date(raw)
+            if not d:
+                continue
+            if _IN_FORCE.search(raw):  # `2009年5月13日 施行`: the effective date, not a version
+                if doc.effective_date is None:
+                    i = _find_line(self.lines, raw)
+                    _set(doc, "effective_date", d, _ev(d, i, self.lines))
+            else:
+                last = (raw, d)
+        if not last:
+            return
+        raw, d = last
+        i = _find_line(self.lines, raw)
+        ev = _ev(d, i, self.lines)
+        if doc.published_date is None:
+            _set(doc, "published_date", d, ev)
+        if doc.signed_date is None:
+            _set(doc, "signed_date", d, ev)
+        desc = re.sub(DATE_PATTERN, "", raw, count=1).strip(" （）()，,")
+        desc = re.sub(r"^(?:根据|根據|依据|经|經)", "", desc)
+        org = _SESSION.sub("", _PROMULGATION_ORG_END.split(desc, 1)[0]).strip(" 、，,")
+        if doc.issuer is None and 2 <= len(org) <= 40:
+            _set(doc, "issuer", org, _ev(org, i, self.lines))
+
+    def own_number(self) -> None:
+        doc = self.doc
+        if doc.doc_number:
+            return
+        for i, line in enumerate(self.lines[: self.head_end]):
+            number = _doc_number_line(line)
+            if number:
+                _set(doc, "doc_number", number, _ev(number, i, self.lines))
+                return
+
+    def title(self) -> None:
+        doc = self.doc
+        if doc.title:
+            return
+        if self.hints.title:
+            t = normalize_text(self.hints.title)
+            _set(doc, "title", t, _ev(t, _find_line(self.lines, t, 5), self.lines))
+            return
+        lines = self.lines
+        i = 0
+        while i < self.head_end:
+            line = lines[i]
+            if (
+                _doc_number_line(line)
+                or _DATE_LINE.match(line)
+                or _DAMAGED_LINE.match(line)
+                or _SKIP_HEAD.match(line)
+                or next(_labels(line), None)
+            ):
+                i += 1
+                continue
+            if _is_org_line(line):
+                if i + 1 < len(lines) and lines[i + 1].startswith(("关于", "關于", "關於")):
+                    break  # `宣汉县人民政府办公室` / `关于印发…的通知`: the title starts here
+                i += 1
+                continue
+            break
+        else:
+            self._title_fallback()
+            return
+        if i >= len(lines) or len(lines[i]) > TITLE_MAX:
+            self._title_fallback()
+            return
+        start, parts = i, [lines[i]]
+        while i + 1 < self.head_end and len(parts) < 4:
+            cur, nxt = parts[-1], lines[i + 1]
+            joined = "".join(parts)
+            if (
+                (_is_org_line(cur) and nxt.startswith(("关于", "關于", "關於")))
+                or _TITLE_CONTINUES.search(cur)
+                or joined.count("《") > joined.count("》")
+                or _TITLE_TAIL_LINE.match(nxt)
+            ) and len(joined) + len(nxt) <= TITLE_MAX:
+                parts.append(nxt)
+                i += 1
+            else:
+                break
+        title = "".join(parts)
+        m = _TITLE_NUMBER.search(title)
+        if m and not doc.doc_number:
+            _set(doc, "doc_number", m.group(1), _ev(m.group(1), start, lines))
+        ev = Evidence(title, start + 1, "\n".join(lines[start : i + 1]))
+        _set(doc, "title", title, ev)
+
+    def _title_fallback(self) -> None:
+        t = self.hints.title_fallback
+        if t:
+            _set(self.doc, "title", t, Evidence(t, _find_line(self.lines, t, 10), "<title>"))
+            if self.doc.evidence["title"].line:
+                self.doc.evidence["title"] = _ev(t, self.doc.evidence["title"].line - 1, self.lines)
+
+    # -- kind and what an interpretation explains ------------------------------------------------
+    def kind(self) -> None:
+        doc, lines = self.doc, self.lines
+        if doc.title:
+            is_interp = _is_interp_title(doc.title)
+            where = doc.evidence["title"].line
+            where = where - 1 if where else None
+        else:
+            where = next((k for k, x in enumerate(lines[:2]) if _INTERP_OPENING.search(x)), None)
+            is_interp = where is not None
+        if not is_interp:
+            _set(doc, "kind", "document", Evidence("document", None, ""))
+            return
+        _set(doc, "kind", "interpretation", _ev("interpretation", where, lines))
+        self.interprets()
+
+    def interprets(self) -> None:
+        doc, lines = self.doc, self.lines
+        target, index, after = None, None, ""
+        if doc.title:
+            m = _QUOTED.search(doc.title)
+            if m:
+                target, index, after = m.group(1), doc.evidence["title"].line, doc.title[m.end() :]
+                index = index - 1 if index else None
+            else:
+                stem = re.sub(r"(?:的)?(?:" + _INTERP_WORD.pattern + r").{0,3}$", "", doc.title)
+                if stem and stem != doc.title:
+                    target, index = stem, doc.evidence["title"].line
+                    index = index - 1 if index else None
+        if target is None:
+            for k, line in enumerate(lines[:3]):
+                m = _SUBJECT.search(line)
+                if m:
+                    target, index, after = m.group(1) or m.group(2), k, line[m.end() :]
+                    break
+        if target:
+            _set(doc, "interprets_title", target, _ev(target, index, lines))
+            m = _NUMBER_AFTER.match(after)
+            if m:
+                _set(doc, "interprets_number", m.group(1), _ev(m.group(1), index, lines))
+            if not doc.title:
+                title = f"《{target}》解读"
+                _set(doc, "title", title, _ev(title, index, lines))
+                doc.warnings.append(f"原文无标题行，标题由正文推断为“{title}”，请核对")
+        else:
+            doc.warnings.append("解读未写明所解读文件的标题或文号，需人工关联")
+
+    # -- signature: issuer and 成文日期 ----------------------------------------------------------
+    def signature(self) -> None:
+        doc, lines = self.doc, self.lines
+        found = None  # (index of date line, date text, issuer or None, index of issuer line)
+        for i, line in enumerate(lines):
+            if len(line) > 60 or not (
+                line[0].isdigit() or line[0] in "（(二〇○零一" or " " in line
+            ):
+                continue
+            m = _DATE_LINE.match(line) or _DAMAGED_LINE.match(line)
+            if m and i > 0 and _is_org_line(lines[i - 1]):
+                found = (i, m.group(1), lines[i - 1], i - 1)
+                break
+            m2 = _ORG_DATE_LINE.match(line)
+            if m2 and not _NOT_ORG.search(m2.group(1)):
+                found = (i, m2.group(2), m2.group(1), i)
+                break
+            if m and i >= len(lines) - 3 and not self.hints.promulgation:
+                found = (i, m.group(1), None, None)
+        if not found:
+            return
+        i, text, issuer, org_index = found
+        if issuer and doc.issuer is None:
+            _set(doc, "issuer", issuer, _ev(issuer, org_index, lines))
+        if doc.signed_date is not None:
+            return
+        d = parse_date(text)
+        if d is None and DAMAGED_RE.fullmatch(text):
+            d, readings = repair_damaged(text)
+            if d:
+                doc.warnings.append(f"成文日期“{text}”缺少年月日，已按{d.isoformat()}修复，请核对")
+            elif readings:
+                options = "或".join(r.isoformat() for r in readings)
+                doc.warnings.append(f"成文日期“{text}”损坏，可能是{options}，未采用，请人工填写")
+        if d:
+            _set(doc, "signed_date", d, _ev(d, i, lines))
+
+    def title_issuer(self) -> None:
+        doc = self.doc
+        if doc.issuer or not doc.title or doc.kind == "interpretation":
+            return
+        m = _TITLE_ORG.match(doc.title)
+        if m:
+            ev = doc.evidence["title"]
+            _set(doc, "issuer", m.group(1), Evidence(m.group(1), ev.line, ev.source))
+
+    # -- validity ---------------------------------------------------------------------------------
+    def effective_and_expiry(self) -> None:
+        doc, lines = self.doc, self.lines
+        if doc.effective_date is None:
+            best = None
+            for i, line in enumerate(lines):
+                if "自" not in line:
+                    continue
+                for m in _EFFECTIVE.finditer(line):
+                    if best is None or (m.group("own") and not best[1].group("own")):
+                        best = (i, m)
+                    if m.group("own"):
+                        break
+                if best and best[1].group("own"):
+                    break
+            if best:
+                self._effective(*best)
+        for i, line in enumerate(lines):
+            if "有效期" in line:
+                for sentence in _SENTENCE.findall(line):
+                    about_itself = "有效期" in sentence and _ABOUT_ITSELF.search(sentence)
+                    if about_itself and self._expiry(i, sentence):
+                        return
+
+    def _effective(self, i: int, m: re.Match[str]) -> None:
+        doc, lines = self.doc, self.lines
+        if m.group("date"):
+            d = parse_date(m.group("date"))
+        elif m.group("event") in ("印发", "印發", "签发", "簽發", "发文", "發文"):
+            d = doc.signed_date or doc.published_date
+        else:
+            d = doc.published_date or doc.signed_date
+        if d:
+            _set(doc, "effective_date", d, _ev(d, i, lines))
+        else:
+            doc.warnings.append(
+                f"第{i + 1}行写明“{m.group()}”，但未找到对应日期，施行日期需人工填写"
+            )
+
+    def _expiry(self, i: int, sentence: str) -> bool:
+        doc, lines = self.doc, self.lines
+        m = _VALID_RANGE.search(sentence)
+        if m:
+            start, end = parse_date(m.group(1)), parse_date(m.group(2))
+            if start and doc.effective_date is None:
+                _set(doc, "effective_date", start, _ev(start, i, lines))
+            if end:
+                _set(doc, "expiry_date", end, _ev(end, i, lines))
+                return True
+        m = _VALID_UNTIL.search(sentence)
+        if m and (end := parse_date(m.group(1))):
+            _set(doc, "expiry_date", end, _ev(end, i, lines))
+            return True
+        m = _VALID_YEARS.search(sentence)
+        if m:
+            n = int(m.group(1)) if m.group(1).isdigit() else _CN_YEARS[m.group(1)]
+            base = doc.effective_date or doc.signed_date or doc.published_date
+            if base is None:
+                doc.warnings.append(
+                    f"第{i + 1}行写明有效期{n}年，但起算日期不明，失效日期需人工填写"
+                )
+                return True
+            end = add_years(base, n)
+            _set(doc, "expiry_date", end, _ev(end, i, lines))
+            return True
+        return False
+
+    def replaces(self) -> None:
+        doc, lines = self.doc, self.lines
+        found: list[str] = []
+        first = None
+        for i, line in enumerate(lines):
+            if not _REPEAL.search(line):
+                continue
+            for sentence in _SENTENCE.findall(line):
+                m = _REPEAL.search(sentence)
+                if not m:
+                    continue
+                before = sentence[: m.start()]
+                items = _QUOTED.findall(before)
+                items += [n.group() for n in DOC_NUMBER_RE.finditer(before)]
+                for item in items:
+                    if item not in found:
+                        found.append(item)
+                        first = i if first is None else first
+        if found:
+            doc.replaces = found
+            doc.evidence["replaces"] = _ev("；".join(found), first, lines)
+
+
+def extract_metadata(doc: ParsedDocument, hints: Hints | None = None) -> None:
+    """Fill the metadata fields, evidence and warnings of `doc` from `doc.text`."""
+    _Reader(doc, hints or Hints()).run()

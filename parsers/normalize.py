@@ -1,0 +1,145 @@
+"""Clean extracted text the same way for every format, so the same document reads the same.
+
+Text copied from government web pages and converted between scripts carries litter that hurts
+display and search: inline pinyin left by converters (`統(tǒng)籌`), doubled punctuation (`,,` `,。`),
+half-width commas between Chinese characters, full-width letters and digits, and page furniture
+(`【打印】`, `浏览:`, share widgets). The output keeps one paragraph per line, with no empty lines,
+so line numbers in metadata evidence mean the same thing whatever the source format.
+"""
+
+from __future__ import annotations
+
+import re
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CLASS = f"[{CJK}]"
+
+# Full-width ASCII letters, digits and technical symbols become half-width; Chinese punctuation
+# （，。：；！？（）［］｛｝～＂） stays as it is, because it is the normal form in Chinese text.
+_KEEP_FULLWIDTH = set("！＂（），：；？［］｛｝～")
+_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH}
+_WIDTH.update(
+    {
+        0x3000: " ",  # ideographic space
+        0x00A0: " ",
+        0x2002: " ",
+        0x2003: " ",
+        0x2009: " ",
+        0x200B: None,  # zero-width space
+        0x200C: None,
+        0x200D: None,
+        0x2060: None,
+        0xFEFF: None,  # BOM / zero-width no-break space
+        0x000B: "\n",
+        0x000C: "\n",
+        0x2028: "\n",
+        0x2029: "\n",
+        0x0085: "\n",
+    }
+)
+_WIDTH_RE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in _WIDTH) + "]")
+_WIDTH_MAP = {
+    chr(cp): ("" if to is None else to if isinstance(to, str) else chr(to))
+    for cp, to in _WIDTH.items()
+}
+
+# Pinyin syllable with at least one tone mark, in () or （）, right after a CJK character:
+# `統(tǒng)籌` -> `統籌`. PDFs rendered from such text move the toned vowel out of the parentheses
+# (`統(t ng)ǒ 籌`), so that broken form is matched too.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN = f"a-zü{_TONED}"
+_PINYIN_LITTER = re.compile(
+    rf"[(（](?<={_CJK_CLASS}[(（])(?:"
+    rf"[{_PINYIN}]{{0,6}}[{_TONED}][{_PINYIN}]{{0,6}}[)）]"
+    rf"|[{_PINYIN}]{{0,6}}[ \n][{_PINYIN}]{{0,6}}[)）](?P<punct>[,，、。;；]{{0,2}})[{_TONED}] ?"
+    rf")"
+)
+
+_SPACES = re.compile(r"[ \t]+")
+_REPEATED_PUNCT = re.compile(r"([，,、；;。])\1+")
+_STRAY_COMMA = re.compile(r"[，,](?=[，,。；;：:？?！!、])")
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_HALF_PUNCT_IN_CJK = re.compile(
+    rf"([,;:?!])(?<=[{CJK}）》”’][,;:?!])(?=[{CJK}“‘《（(【]|$)", re.MULTILINE
+)
+
+# Page furniture: fragments removed from short lines, and lines that are nothing else.
+_FURNITURE_FRAGMENT = re.compile(
+    r"【\s*(?:打印|关闭|關閉|收藏|纠错|我要纠错|返回顶部|打印本页|关闭窗口)\s*】"
+    r"|【\s*字体\s*[:：][^】]*】?"
+    r"|【\s*字號\s*[:：][^】]*】?"
+    r"|\[\s*(?:打印|关闭|收藏)\s*\]"
+    r"|(?:信息来源|来源|來源|浏览次数|浏览量|浏览|瀏覽|访问量|訪問量|阅读量|阅读次数|点击数|点击率|"
+    r"点击量|访问次数|作者|编辑|责任编辑|分享到|字号|字体)\s*[:：]\s*"
+    r"(?:\d+\s*次?|[^\s:：]{0,20}(?=\s|$))"
+    r"|字体\s*[:：]?\s*[大中小]\s*[大中小]\s*[大中小]"
+    r"|扫一扫在手机(?:上)?打开当前页|在手机上打开当前页|返回顶部|关闭本页|关闭窗口|打印本页|打印此页"
+    r"|\[?\s*(?:打印|关闭)\s*\]?(?=\s*$)"
+)
+_FURNITURE_LINE = re.compile(
+    r"^(?:分享到|分享|微信|微博|QQ空间|二维码|扫一扫|手机扫一扫|手机版|无障碍|长者模式|"
+    r"上一篇|下一篇|上一条|下一条|打印|关闭|收藏|返回|网站地图|联系我们|"
+    r"版权所有.*|主办单位.*|承办单位.*|技术支持.*|网站标识码.*|.*ICP备.*|.*公网安备.*|"
+    r"当前位置.*|您当前的位置.*|您现在的位置.*|首页\s*[>＞»].*|[>＞»]+)$"
+)
+# A block of widgets at the end of a page (related links, QR codes, app links) starts with one of
+# these lines; everything from there to the end is cut when it is made of short lines only.
+_TAIL_MARKER = re.compile(
+    r"^(?:关联稿件|相关稿件|相关链接|相关文章|相关阅读|相关新闻|相关文件|相关解读|扫一扫在手机打开当前页|"
+    r"扫一扫在手机上打开当前页|分享到|返回顶部.*)$"
+)
+_TAIL_MAX_LINE = 30
+_FURNITURE_MAX_LINE = 80
+_ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)$"
+)
+
+
+def clean_litter(text: str) -> str:
+    """Remove converter pinyin and repair punctuation; keeps line structure."""
+    text = _PINYIN_LITTER.sub(lambda m: m.group("punct") or "", text)
+    text = _REPEATED_PUNCT.sub(r"\1", text)
+    text = _STRAY_COMMA.sub("", text)
+    return _HALF_PUNCT_IN_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
+
+
+# Cheap test run on every short line; only lines that pass it go through the furniture rules.
+_FURNITURE_HINT = re.compile(
+    r"打印|关闭|關閉|字体|字號|字号|来源|來源|浏览|瀏覽|访问|訪問|阅读|点击|分享|扫|返回|版权|主办|承办|"
+    r"技术支持|标识码|ICP|公网安备|位置|首页|上一|下一|微信|微博|二维码|手机|无障碍|长者|收藏|纠错|"
+    r"网站地图|联系我们|作者|编辑|页|^[\s\W_]+$|^[-—–－>＞»]"
+)
+
+
+def _strip_furniture(line: str) -> str:
+    if _FURNITURE_LINE.match(line):
+        return ""
+    line = _SPACES.sub(" ", _FURNITURE_FRAGMENT.sub(" ", line)).strip()
+    if _ONLY_PUNCT.match(line) or _PAGE_NUMBER.match(line):
+        return ""
+    return line
+
+
+def _cut_tail(lines: list[str]) -> list[str]:
+    """Drop a trailing widget block (关联稿件, QR codes, app links) made only of short lines."""
+    start = max(0, len(lines) - 60)
+    for i in range(start, len(lines)):
+        if _TAIL_MARKER.match(lines[i]) and all(len(x) <= _TAIL_MAX_LINE for x in lines[i:]):
+            return lines[:i]
+    return lines
+
+
+def normalize_text(text: str) -> str:
+    """The normal form stored and indexed: litter removed, one paragraph per line, no blank lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _WIDTH_RE.sub(lambda m: _WIDTH_MAP[m.group()], text)
+    text = _SPACES.sub(" ", clean_litter(text))
+    out = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if line and len(line) <= _FURNITURE_MAX_LINE and _FURNITURE_HINT.search(line):
+            line = _strip_furniture(line)
+        if line:
+            out.append(line)
+    return "\n".join(_cut_tail(out))

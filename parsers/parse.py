@@ -1,0 +1,99 @@
+"""File -> ParsedDocument: limits, real-type dispatch, normalisation, metadata.
+
+A plain module-level function with plain arguments, so the ingest pipeline can run it in a worker
+process under a timeout and a memory limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from . import doc, docx, html, pdf, text
+from .detect import SUPPORTED, UNSUPPORTED, detect_format
+from .extracted import Extracted
+from .metadata import extract_metadata
+from .model import ParsedDocument, ParseError
+from .normalize import normalize_text
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+log = logging.getLogger("policylib.parsers")
+
+# Extensions that name a format; a mismatch with the real type becomes a warning.
+_EXT_FORMAT = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".shtml": "html",
+    ".doc": "doc",
+}
+
+
+def _extract(fmt: str, data: bytes, name: str) -> Extracted:
+    if fmt in ("txt", "md"):
+        return text.extract(data, fmt, name)
+    if fmt == "docx":
+        return docx.extract(data, name)
+    if fmt == "pdf":
+        return pdf.extract(data, name)
+    if fmt == "html":
+        return html.extract(data, name)
+    return doc.extract(data, name)
+
+
+def _read(path: Path, max_bytes: int, name: str) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise ParseError(f"{name}不存在，请检查路径。") from exc
+    if not path.is_file():
+        raise ParseError(f"{name}不是普通文件，无法导入。")
+    if size == 0:
+        raise ParseError(f"{name}是空文件（0字节），没有可导入的内容。请确认文件完整后重新导入。")
+    if size > max_bytes:
+        raise ParseError(
+            f"{name}大小为{size / 1048576:.1f} MB，超过单个文件{max_bytes / 1048576:.0f} MB的上限。"
+            "请拆分文件，或在设置中调高 max_file_mb 后重试。"
+        )
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:  # grew while we looked
+        raise ParseError(f"{name}超过单个文件{max_bytes / 1048576:.0f} MB的上限。")
+    return data
+
+
+def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    """Parse one file. Raises ParseError, whose message says what is wrong and what to do."""
+    path = Path(path)
+    name = f"文件“{path.name}”"
+    started = time.perf_counter()
+    data = _read(path, max_bytes, name)
+    fmt = detect_format(path, data)
+    if fmt not in SUPPORTED:
+        raise ParseError(f"{name}的实际类型不受支持：{UNSUPPORTED.get(fmt, fmt)}。")
+    extracted = _extract(fmt, data, name)
+    warnings = list(extracted.warnings)
+    hinted = _EXT_FORMAT.get(path.suffix.lower())
+    if hinted and hinted != fmt and {hinted, fmt} != {"txt", "md"}:
+        warnings.append(f"扩展名为{path.suffix}，但内容实际是{fmt}，已按{fmt}解析")
+    normalized = normalize_text(extracted.text)
+    if not normalized:
+        raise ParseError(f"{name}没有可提取的文字内容。请确认文件不是空白文档或纯图片后重新导入。")
+    parsed = ParsedDocument(
+        text=normalized, format=extracted.format, encoding=extracted.encoding, warnings=warnings
+    )
+    extract_metadata(parsed, extracted.hints)
+    log.debug(
+        "parsed path=%s format=%s chars=%d ms=%.1f",
+        path,
+        fmt,
+        len(normalized),
+        (time.perf_counter() - started) * 1000,
+    )
+    return parsed
