@@ -8,56 +8,44 @@ has a stale index, while a monitor alerts on anything but `ok`.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, date, datetime
 from importlib.metadata import version
-from pathlib import Path
 
 from sqlalchemy import func, select
 
+from . import search as svc
 from .core import Library
 from .models import AppState, Document, QAEntry
 from .reindex import LAST_REPORT_KEY
 from .validity import DUE_STATE_KEY
+
+log = logging.getLogger("policylib.health")
 
 REINDEX_OVERDUE_DAYS = 8  # a weekly job plus a day of grace
 DUE_OVERDUE_DAYS = 2  # the server applies due transitions daily
 
 
 def _documents(lib: Library) -> tuple[dict, int, dict | None, dict | None]:
+    """The counts the home page shows, plus what monitoring adds; and the two state rows."""
+    counts = svc.counts(lib)
     with lib.db.session() as session:
-        by_kind = dict(
-            session.execute(select(Document.kind, func.count()).group_by(Document.kind)).all()
+        by_status = session.execute(
+            select(Document.status, func.count())
+            .where(Document.kind == "document")
+            .group_by(Document.status)
+        ).all()
+        missing = session.scalar(
+            select(func.count()).select_from(Document).where(Document.source_missing)
         )
-        by_status = dict(
-            session.execute(
-                select(Document.status, func.count())
-                .where(Document.kind == "document")
-                .group_by(Document.status)
-            ).all()
+        records = (session.scalar(select(func.count()).select_from(Document)) or 0) + (
+            session.scalar(select(func.count()).select_from(QAEntry)) or 0
         )
-        missing = (
-            session.scalar(
-                select(func.count()).select_from(Document).where(Document.source_missing)
-            )
-            or 0
-        )
-        qa = session.scalar(select(func.count()).select_from(QAEntry)) or 0
         last = session.get(AppState, LAST_REPORT_KEY)
         due = session.get(AppState, DUE_STATE_KEY)
-        docs = {
-            "documents": by_kind.get("document", 0),
-            "interpretations": by_kind.get("interpretation", 0),
-            "by_status": by_status,
-            "source_missing": missing,
-            "qa": qa,
-        }
-        return (
-            docs,
-            sum(by_kind.values()) + qa,
-            dict(last.value) if last else None,
-            dict(due.value) if due else None,
-        )
+        counts.update(by_status=dict(by_status), source_missing=missing or 0)
+        return counts, records, dict(last.value) if last else None, dict(due.value) if due else None
 
 
 def _age_seconds(iso: str | None) -> int | None:
@@ -70,17 +58,10 @@ def _age_seconds(iso: str | None) -> int | None:
 
 
 def _index(lib: Library) -> dict:
+    """The live generation as the index reports it, with its age: the time since its last rebuild."""
     info = dict(lib.index.info())
-    path = Path(info.get("path") or lib.settings.index_dir)
-    built = info.get("built_at")
-    if built is None and path.exists():
-        built = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
-    return {
-        "count": lib.index.count(),
-        "built_at": built,
-        "age_seconds": _age_seconds(built if isinstance(built, str) else None),
-        "info": info,
-    }
+    info["age_seconds"] = _age_seconds(info.get("built_at"))
+    return info
 
 
 def health(lib: Library) -> dict:
@@ -88,14 +69,16 @@ def health(lib: Library) -> dict:
     started = time.perf_counter()
     out: dict = {"status": "ok", "problems": [], "version": version("policylib")}
     try:
-        docs, db_records, last, due = _documents(lib)
+        counts, db_records, last, due = _documents(lib)
     except Exception as exc:  # noqa: BLE001 - any failure here means "cannot serve"
-        return {**out, "status": "error", "problems": [f"database unusable: {exc}"]}
-    out["documents"] = docs
+        log.error("health database unusable error=%s", exc)
+        return _error(out, f"database unusable: {exc}")
+    out.update(counts)
     try:
         out["index"] = _index(lib)
     except Exception as exc:  # noqa: BLE001
-        return {**out, "status": "error", "problems": [f"index unusable: {exc}"]}
+        log.error("health index unusable error=%s", exc)
+        return _error(out, f"index unusable: {exc}")
     out["index"]["matches_database"] = out["index"]["count"] == db_records
     out["last_reindex"] = _last_reindex(last)
     out["due_transitions"] = due
@@ -104,6 +87,10 @@ def health(lib: Library) -> dict:
         out["status"] = "warning"
     out["checked_in_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return out
+
+
+def _error(out: dict, reason: str) -> dict:
+    return {**out, "status": "error", "reason": reason, "problems": [reason]}
 
 
 def _last_reindex(last: dict | None) -> dict | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, request
 
 from library import search as svc
+from library.health import health
 
 from .context import get_library
 from .public import error_response
@@ -75,16 +76,19 @@ def openapi() -> Response:
 
 @bp.route("/healthz")
 def healthz() -> tuple[Response, int]:
-    """200 once the app can serve: the database answers and the index opens and searches."""
-    lib = get_library()
-    try:
-        counts = svc.counts(lib)
-    except Exception as exc:  # noqa: BLE001 - any failure here means "cannot serve"
-        log.error("healthz database unusable error=%s", exc)
-        return jsonify({"status": "error", "reason": f"database unusable: {exc}"}), 503
-    try:
-        info = lib.index.info()
-    except Exception as exc:  # noqa: BLE001
-        log.error("healthz index unusable error=%s", exc)
-        return jsonify({"status": "error", "reason": f"index unusable: {exc}", **counts}), 503
-    return jsonify({"status": "ok", **counts, "index": info}), 200
+    """The health report of `policylib health --json`, with top-level counts for quick checks.
+
+    503 only when the database or the index is unusable ("error"): a node that merely needs a
+    look ("warning", e.g. an overdue weekly run) keeps serving.
+    """
+    report = health(get_library())
+    counts = report.get("documents") or {}
+    body = {
+        **report,
+        "counts": {k: counts.get(k) for k in ("documents", "interpretations", "qa")},
+    }
+    if report["status"] == "error":
+        body["reason"] = "; ".join(report.get("problems") or ["unusable"])
+        log.error("healthz error reason=%s", body["reason"])
+        return jsonify(body), 503
+    return jsonify(body), 200
