@@ -7,7 +7,6 @@ it); the pages' `?format=json` twins return the same objects for convenience.
 from __future__ import annotations
 
 import json
-import logging
 from functools import cache
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from .context import get_library
 from .public import error_response
 
 bp = Blueprint("api", __name__)
-log = logging.getLogger("policylib.api")
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 
@@ -76,19 +74,10 @@ def openapi() -> Response:
 
 @bp.route("/healthz")
 def healthz() -> tuple[Response, int]:
-    """The health report of `policylib health --json`, with top-level counts for quick checks.
+    """The object of `policylib health --json` (library.health): counts, index, last weekly run.
 
     503 only when the database or the index is unusable ("error"): a node that merely needs a
     look ("warning", e.g. an overdue weekly run) keeps serving.
     """
     report = health(get_library())
-    counts = report.get("documents") or {}
-    body = {
-        **report,
-        "counts": {k: counts.get(k) for k in ("documents", "interpretations", "qa")},
-    }
-    if report["status"] == "error":
-        body["reason"] = "; ".join(report.get("problems") or ["unusable"])
-        log.error("healthz error reason=%s", body["reason"])
-        return jsonify(body), 503
-    return jsonify(body), 200
+    return jsonify(report), 503 if report["status"] == "error" else 200
