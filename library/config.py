@@ -41,6 +41,8 @@ class Settings:
     notify_command: str = ""
     notify_webhook: str = ""
     log_level: str = "INFO"
+    # Send the session cookie over HTTPS only; turn on behind TLS (POLICYLIB_SECURE_COOKIES=1).
+    secure_cookies: bool = False
 
     @property
     def index_dir(self) -> Path:

@@ -9,7 +9,18 @@ import click
 from ..core import Library
 
 # Modules below this package that each export `COMMANDS`, a list of click commands or groups.
-COMMAND_MODULES = ["ingest_cmds", "docs_cmds", "search_cmds", "serve_cmds", "ops_cmds"]
+COMMAND_MODULES = [
+    "ingest_cmds",
+    "docs_cmds",
+    "search_cmds",
+    "serve_cmds",
+    "ops_cmds",
+    "status_cmds",
+    "cleanup_cmds",
+    "users_cmds",
+    "audit_cmds",
+    "export_cmds",
+]
 
 
 class LazyLibrary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -24,3 +24,10 @@ class AuditEntry(Base):
     basis: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(index=True)
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _append_only(_mapper, _connection, target: AuditEntry) -> None:  # noqa: ANN001
+    """The trail is evidence: the app may add entries but never rewrite or remove one."""
+    raise PermissionError(f"audit entry {target.id} is append-only; record a new entry instead")

@@ -38,6 +38,10 @@ class StatusChange(Base):
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("cleanup_batches.id"), index=True)
+    # The document's status fields (and Q&A entries flagged) before this change, so an undo can
+    # restore the identical state; and, for an undo, the change it reverts.
+    before: Mapped[dict | None] = mapped_column(default=None)
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("status_changes.id"))
 
     document: Mapped[Document] = relationship(foreign_keys=[document_id])
 
@@ -55,6 +59,7 @@ class CleanupBatch(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     row_count: Mapped[int] = mapped_column(default=0)
     changed_count: Mapped[int] = mapped_column(default=0)
+    summary: Mapped[dict] = mapped_column(default=dict)  # rows per preview outcome
     undone_at: Mapped[datetime | None]
     undone_by: Mapped[str | None] = mapped_column(String(100))
 
@@ -73,3 +78,4 @@ class StatusProposal(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None]
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
