@@ -264,9 +264,10 @@ class _Store:
 
     def __init__(self, lib: Library, session: Session, today: date, sidecars: Sidecar) -> None:
         self.lib, self.session, self.today, self.sidecars = lib, session, today, sidecars
-        self.changed: set[int] = set()
+        self.touched: list[Document] = []
+        self.pending = linking.pending_interpretations(session)
 
-    def store(self, cand: _Candidate, parsed: ParsedDocument) -> FileOutcome:
+    def store(self, cand: _Candidate, parsed: ParsedDocument) -> tuple[str, Document]:
         src = self.session.scalar(select(SourceFile).where(SourceFile.path == str(cand.path)))
         same = find_duplicate(self.session, parsed)
         sidecar = self.sidecars.lookup(cand.path)
@@ -283,15 +284,9 @@ class _Store:
             doc.source_file = cand.path.name
             doc.source_missing = False
         self._record_source(src, cand, doc, outcome)
-        self.changed.add(doc.id)
-        self.changed.update(linking.link_interpretations(self.session, doc))
-        return FileOutcome(
-            path=str(cand.path),
-            outcome=outcome,
-            document_id=doc.id,
-            duplicate_of=doc.id if outcome == "duplicate" else None,
-            title=doc.title,
-        )
+        self.touched.append(doc)
+        self.touched += linking.link_interpretations(self.session, doc, self.pending)
+        return outcome, doc
 
     def _add(self, cand: _Candidate, parsed: ParsedDocument, sidecar: dict | None) -> Document:
         doc = Document()
@@ -301,10 +296,9 @@ class _Store:
             status, reason = "expired", f"目录文件 metadata.csv 第{sidecar['row']}行标注为已失效"
         doc.status, doc.status_since = status, self.today
         self.session.add(doc)
-        self.session.flush()
         self.session.add(
             StatusChange(
-                document_id=doc.id,
+                document=doc,
                 old_status=None,
                 new_status=status,
                 since=self.today,
@@ -335,18 +329,19 @@ class _Store:
             src = SourceFile(path=str(cand.path))
             self.session.add(src)
         src.sha256, src.size, src.mtime = cand.sha256, cand.size, cand.mtime
-        src.document_id, src.last_outcome, src.last_error = doc.id, outcome, None
+        src.document, src.last_outcome, src.last_error = doc, outcome, None
         src.missing = False
 
-    def record_failure(self, path: Path, error: str, cand: _Candidate | None) -> None:
-        """Remember the failure on the file's row, leaving any document it fed untouched."""
-        src = self.session.scalar(select(SourceFile).where(SourceFile.path == str(path)))
-        if src is None:
-            src = SourceFile(path=str(path))
-            self.session.add(src)
-        src.last_outcome, src.last_error = "failed", error
-        if cand:
-            src.size, src.mtime = cand.size, cand.mtime
+
+def remember_failure(session: Session, path: Path, error: str, cand: _Candidate | None) -> None:
+    """Remember the failure on the file's row, leaving any document it fed untouched."""
+    src = session.scalar(select(SourceFile).where(SourceFile.path == str(path)))
+    if src is None:
+        src = SourceFile(path=str(path))
+        session.add(src)
+    src.last_outcome, src.last_error = "failed", error
+    if cand:
+        src.size, src.mtime = cand.size, cand.mtime
 
 
 def _examine(path: Path, max_bytes: int) -> _Candidate | str:
@@ -399,6 +394,7 @@ def ingest_paths(
         for path in files:
             cand = _examine(path, max_bytes)
             if isinstance(cand, str):
+                remember_failure(session, path, cand, None)
                 emit(FileOutcome(path=str(path), outcome="failed", error=cand))
                 continue
             doc_id = _is_unchanged(session, cand)
@@ -414,11 +410,12 @@ def ingest_paths(
         chunk = [item for _, item in zip(range(BATCH_SIZE), parsed_iter, strict=False)]
         if not chunk:
             break
-        with lib.db.session() as session:
-            store = _Store(lib, session, today, sidecars)
-            for path, parsed in chunk:
-                emit(_store_one(store, by_path[path], parsed))
-            store_changed |= store.changed
+        outcomes, changed = _store_chunk(
+            lib, [(by_path[p], parsed) for p, parsed in chunk], today, sidecars
+        )
+        for outcome in outcomes:
+            emit(outcome)
+        store_changed |= changed
     report.indexed = _update_index(lib, store_changed, index)
     for outcome in report.files:
         log.info(
@@ -431,18 +428,63 @@ def ingest_paths(
     return report
 
 
-def _store_one(store: _Store, cand: _Candidate, parsed: ParsedDocument | str) -> FileOutcome:
+_Parsed = tuple[_Candidate, ParsedDocument | str]
+
+
+def _store_chunk(
+    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar
+) -> tuple[list[FileOutcome], set[int]]:
+    """Store a chunk in one transaction (fast); if any file in it cannot be stored, roll the chunk
+    back and store it again file by file, each in a savepoint, so only that file fails."""
+    try:
+        return _store_chunk_with(lib, chunk, today, sidecars, careful=False)
+    except Exception:  # noqa: BLE001 - the careful pass below names the culprit
+        log.warning("chunk store failed; retrying file by file", exc_info=True)
+        return _store_chunk_with(lib, chunk, today, sidecars, careful=True)
+
+
+def _store_chunk_with(
+    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar, *, careful: bool
+) -> tuple[list[FileOutcome], set[int]]:
+    with lib.db.session() as session:
+        store = _Store(lib, session, today, sidecars)
+        stored = [(cand, _store_one(store, cand, parsed, careful)) for cand, parsed in chunk]
+        session.flush()
+        outcomes = [_outcome(cand, result) for cand, result in stored]
+        changed = {d.id for d in store.touched}
+    return outcomes, changed
+
+
+def _outcome(cand: _Candidate, result: tuple[str, Document] | str) -> FileOutcome:
+    if isinstance(result, str):
+        return FileOutcome(path=str(cand.path), outcome="failed", error=result)
+    outcome, doc = result
+    return FileOutcome(
+        path=str(cand.path),
+        outcome=outcome,
+        document_id=doc.id,
+        duplicate_of=doc.id if outcome == "duplicate" else None,
+        title=doc.title,
+    )
+
+
+def _store_one(
+    store: _Store, cand: _Candidate, parsed: ParsedDocument | str, careful: bool
+) -> tuple[str, Document] | str:
+    """The stored (outcome, document), or the failure reason."""
     if isinstance(parsed, str):
-        store.record_failure(cand.path, parsed, cand)
-        return FileOutcome(path=str(cand.path), outcome="failed", error=parsed)
+        remember_failure(store.session, cand.path, parsed, cand)
+        return parsed
+    if not careful:
+        return store.store(cand, parsed)
     try:
         with store.session.begin_nested():
             return store.store(cand, parsed)
     except Exception as exc:  # noqa: BLE001 - one bad row must not sink the batch
         log.exception("store failed path=%s", cand.path)
         error = f"保存失败 / could not store: {type(exc).__name__}: {exc}"
-        store.record_failure(cand.path, error, cand)
-        return FileOutcome(path=str(cand.path), outcome="failed", error=error)
+        remember_failure(store.session, cand.path, error, cand)
+        return error
 
 
 def _update_index(lib: Library, changed: set[int], index: bool) -> str:

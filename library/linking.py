@@ -59,24 +59,40 @@ def _find_target(session: Session, interp: Document) -> Document | None:
     return next((d for d in candidates if ref_matches(ref, d)), None)
 
 
-def link_interpretations(session: Session, doc: Document) -> set[int]:
-    """Resolve links touching `doc` in both directions; return ids whose links changed."""
-    changed: set[int] = set()
-    if doc.kind == "interpretation" and doc.interprets_ref and not doc.interprets_id:
-        target = _find_target(session, doc)
-        if target:
-            doc.interprets_id = target.id
-            changed |= {doc.id, target.id}
-    if doc.kind == "document":
-        pending = session.scalars(
+def pending_interpretations(session: Session) -> list[Document]:
+    """Interpretations still waiting for their document; few, so callers may keep the list."""
+    return list(
+        session.scalars(
             select(Document).where(
                 Document.kind == "interpretation",
                 Document.interprets_id.is_(None),
                 Document.interprets_ref.is_not(None),
             )
         )
-        for interp in pending:
-            if ref_matches(interp.interprets_ref or {}, doc):
-                interp.interprets_id = doc.id
-                changed |= {interp.id, doc.id}
+    )
+
+
+def link_interpretations(
+    session: Session, doc: Document, pending: list[Document] | None = None
+) -> list[Document]:
+    """Resolve links touching `doc` in both directions; return the documents whose links changed.
+
+    `pending` is the caller's cached `pending_interpretations`, kept up to date here, so a bulk
+    ingest does not query for it once per file.
+    """
+    if pending is None:
+        pending = pending_interpretations(session)
+    changed: list[Document] = []
+    if doc.kind == "interpretation" and doc.interprets_ref and not doc.interprets_id:
+        target = _find_target(session, doc)
+        if target:
+            doc.interprets_id = target.id
+            changed += [doc, target]
+        elif doc not in pending:
+            pending.append(doc)
+    if doc.kind == "document":
+        for interp in [i for i in pending if ref_matches(i.interprets_ref or {}, doc)]:
+            interp.interprets = doc
+            pending.remove(interp)
+            changed += [interp, doc]
     return changed

@@ -17,7 +17,7 @@ class Document(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="document")
-    title: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(String(500), default="", index=True)
     doc_number: Mapped[str | None] = mapped_column(String(100))
     doc_number_norm: Mapped[str | None] = mapped_column(String(100), index=True)
     issuer: Mapped[str | None] = mapped_column(String(200))
