@@ -14,12 +14,14 @@ COMMAND_MODULES = [
     "docs_cmds",
     "search_cmds",
     "serve_cmds",
-    "ops_cmds",
     "status_cmds",
     "cleanup_cmds",
     "users_cmds",
     "audit_cmds",
     "export_cmds",
+    "qa_cmds",
+    "ops_cmds",
+    "demo_cmds",
 ]
 
 
