@@ -120,6 +120,10 @@ def _problems(lib: Library, out: dict, db_records: int, due: dict | None) -> lis
         problems.append(
             f"index holds {index['count']} records, database {db_records}: run `policylib reindex`"
         )
+    if index.get("dictionary_changed"):
+        problems.append(
+            "the search dictionary changed since the index was built: run `policylib reindex`"
+        )
     last = out["last_reindex"]
     if last and last["status"] == "failed":
         problems.append(f"last reindex failed: {last['error']}")

@@ -319,9 +319,11 @@ def _rebuild_reason(lib: Library, full: bool, changed: bool, interrupted: bool) 
         return "documents changed"
     if interrupted:
         return "an earlier run stopped before its swap"
-    live, expected = lib.index.count(), indexing.count_records(lib)
-    if live != expected:
-        return f"index holds {live} records, database {expected}"
+    info, expected = lib.index.info(), indexing.count_records(lib)
+    if info["count"] != expected:
+        return f"index holds {info['count']} records, database {expected}"
+    if info.get("dictionary_changed"):
+        return "the search dictionary changed since the index was built"
     return None
 
 
