@@ -95,8 +95,17 @@ def split_similar(value: object) -> list[str]:
 
 
 def split_refs(value: object) -> list[str]:
-    """Basis references separated by `|`, `;` or new lines (titles themselves contain 、 and ，)."""
-    parts = value if isinstance(value, list | tuple) else _REF_SPLIT.split(str(value or ""))
+    """Basis references separated by `|`, `;` or new lines (titles themselves contain 、 and ，).
+
+    A list may hold strings or the basis objects of the JSON export (`{"ref": …}`).
+    """
+    if isinstance(value, list | tuple):
+        parts = [
+            (p.get("ref") or p.get("doc_number") or p.get("title")) if isinstance(p, dict) else p
+            for p in value
+        ]
+    else:
+        parts = _REF_SPLIT.split(str(value or ""))
     return list(dict.fromkeys(p.strip() for p in map(str, parts) if p and p.strip()))
 
 

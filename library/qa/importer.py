@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -301,10 +301,26 @@ class _Matcher:
         return self.by_question.get(data.question)
 
 
+def _keep_missing(data: EntryInput, entry: QAEntry, columns: set[str]) -> EntryInput:
+    """Fields the file has no column for keep their stored values (an editor's review date, owner)."""
+    kept = {f: getattr(entry, f) for f in ("review_by", "owner")}
+    for column, attr in (("topic", "topic"), ("department", "department"), ("region", "region")):
+        if column not in columns:
+            kept[attr] = getattr(entry, attr)
+    if "similar_questions" not in columns:
+        kept["similar"] = list(entry.similar or [])
+    if "basis" not in columns:
+        kept["bases"] = [b.ref for b in entry.bases]
+    if "review_by" in columns and data.review_by is not None:
+        kept.pop("review_by")
+    return replace(data, **kept)
+
+
 def _plan_row(
     session: Session,
     number: int,
     raw: dict,
+    columns: set[str],
     matcher: _Matcher,
     resolver: BasisResolver,
     seen: dict[str, int],
@@ -345,6 +361,7 @@ def _plan_row(
         result.status = status or "published"
         return _Plan(result, data, result.status)
     entry = get_entry(session, entry_id)
+    data = _keep_missing(data, entry, columns)
     before, after = content(entry), input_content(data, entry)
     result.changes = [k for k in after if after[k] != before[k]]
     if status and status != entry.status:
@@ -354,17 +371,18 @@ def _plan_row(
     return _Plan(result, data, status or "published")
 
 
-def _plan(session: Session, records: list[tuple[int, dict]]) -> list[_Plan]:
+def _plan(session: Session, columns: list[str], records: list[tuple[int, dict]]) -> list[_Plan]:
     if len(records) > MAX_ROWS:
         raise QAError(f"文件超过 {MAX_ROWS} 行；请拆分后分批导入。")
     matcher, resolver, seen = _Matcher(session), BasisResolver(session), {}
-    return [_plan_row(session, n, raw, matcher, resolver, seen) for n, raw in records]
+    cols = set(columns)
+    return [_plan_row(session, n, raw, cols, matcher, resolver, seen) for n, raw in records]
 
 
 def preview(session: Session, filename: str, data: bytes) -> ImportReport:
     """What applying the file would do, row by row; writes nothing."""
     fmt, columns, ignored, records = read_table(filename, data)
-    plans = _plan(session, records)
+    plans = _plan(session, columns, records)
     return ImportReport(filename, fmt, columns, ignored, [p.result for p in plans])
 
 
@@ -389,7 +407,7 @@ def _apply_plan(session: Session, plan: _Plan, actor: str, resolver: BasisResolv
 def apply(session: Session, filename: str, data: bytes, *, actor: str) -> ImportReport:
     """Write every good row, each in its own savepoint; bad rows are reported and skipped."""
     fmt, columns, ignored, records = read_table(filename, data)
-    plans = _plan(session, records)
+    plans = _plan(session, columns, records)
     resolver = BasisResolver(session)
     for plan in plans:
         if plan.result.outcome not in ("new", "update"):

@@ -1,0 +1,49 @@
+"""Fixtures for the Q&A tests: a library holding the seed documents and the sample Q&A base."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from library.core import Library
+from library.qa.importer import import_file
+from tests.qa.support import SAMPLE_QA, ingest_seeds
+
+
+def build_qa_library(lib: Library) -> dict[str, int]:
+    """Seeds 000, 003 and 004 ingested for real, then the sample Q&A base imported, as the demo
+    does; returns {seed number: document id}."""
+    ids = ingest_seeds(lib, "000", "003", "004")
+    report = import_file(lib, SAMPLE_QA, actor="test", write=True)
+    assert report.counts["error"] == 0, report.to_dict()
+    return ids
+
+
+@pytest.fixture
+def docs(lib: Library) -> dict[str, int]:
+    """Seeds 000 (interpretation), 003 (宣府办〔2023〕41号) and 004 (高府办发〔2022〕20号)."""
+    return ingest_seeds(lib, "000", "003", "004")
+
+
+@pytest.fixture
+def qa_lib(lib: Library, docs: dict[str, int]) -> Library:
+    """A private library with the seeds and the sample Q&A base, for tests that change it."""
+    report = import_file(lib, SAMPLE_QA, actor="test", write=True)
+    assert report.counts["error"] == 0, report.to_dict()
+    return lib
+
+
+@pytest.fixture(scope="module")
+def shared_qa_lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """One such library per module, for tests that only read."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key in [k for k in os.environ if k.startswith("POLICYLIB_")]:
+            mp.delenv(key)
+        lib = Library.open(tmp_path_factory.mktemp("qa-home"))
+        try:
+            build_qa_library(lib)
+            yield lib
+        finally:
+            lib.close()
