@@ -9,10 +9,11 @@ from flask import Flask
 
 from library.core import Library
 
+from .auth import init_app as init_auth
 from .production import setup_production
 
 # Modules of this package that each export `bp`, a Blueprint. Order matters only for url_prefix clashes.
-BLUEPRINT_MODULES = ["public", "api"]
+BLUEPRINT_MODULES = ["public", "api", "auth", "legal"]
 
 
 def create_app(library: Library | None = None, config: dict[str, Any] | None = None) -> Flask:
@@ -32,5 +33,6 @@ def create_app(library: Library | None = None, config: dict[str, Any] | None = N
     app.extensions["policylib"] = lib
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
+    init_auth(app)  # CSRF on every form, sign-in, its rate limit, secure cookies
     setup_production(app)
     return app

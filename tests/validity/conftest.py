@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from library import indexing
+from library import users as users_service
 from library.core import Library
 from library.models import Document, QAEntry, StatusChange
 from library.users import add_user
@@ -77,6 +79,13 @@ def changes_of(lib: Library, doc_id: int) -> list[StatusChange]:
         )
 
 
+@pytest.fixture(autouse=True)
+def _light_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2 with cheap parameters: these tests are about behaviour, not hashing cost."""
+    light = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    monkeypatch.setattr(users_service, "_hasher", light)
+
+
 @pytest.fixture
 def new_doc(lib: Library) -> Callable[..., int]:
     return lambda title, number=None, **fields: make_doc(lib, title, number, **fields)
@@ -84,8 +93,14 @@ def new_doc(lib: Library) -> Callable[..., int]:
 
 @pytest.fixture
 def app(lib: Library) -> Flask:
-    """The real app: CSRF on, rate limit on. Tests post the token like a browser does."""
-    return create_app(lib, config={"TESTING": True, "POLICYLIB_TODAY": date(2024, 6, 1)})
+    """The real app with CSRF on; tests post the token like a browser does. The sign-in limit is
+    raised because these tests sign in many times (test_sign_in_is_rate_limited checks it)."""
+    config = {
+        "TESTING": True,
+        "POLICYLIB_TODAY": date(2024, 6, 1),
+        "LOGIN_RATE_LIMIT": "500/minute",
+    }
+    return create_app(lib, config=config)
 
 
 @pytest.fixture
