@@ -222,3 +222,18 @@ def test_a_failing_notification_never_fails_the_run(home: Path, source: Path) ->
 def test_no_source_folders_configured_is_a_clear_failure(lib: Library) -> None:
     with pytest.raises(ReindexError, match="no source folders configured"):
         run_reindex(lib)
+
+
+def test_rollback_puts_the_previous_index_back(ops_lib: Library, source: Path) -> None:
+    run_reindex(ops_lib)
+    write_doc(source, 1, extra="新增条款：设立青年见习补贴。")
+    rebuilt = run_reindex(ops_lib)
+    assert _hits(ops_lib, "新增条款")
+    result = CliRunner().invoke(main, ["reindex", "--rollback", "--json"])
+    assert result.exit_code == 0, result.output
+    rolled = json.loads(result.stdout)
+    assert rolled["generation"] == Path(rebuilt.index["build"]["previous"]).name
+    assert _hits(ops_lib, "新增条款") == [], "the index from before the change answers again"
+    assert run_reindex(ops_lib).index["action"] == "skipped", "same record count: nothing to do"
+    assert run_reindex(ops_lib, full=True).index["action"] == "rebuilt"
+    assert _hits(ops_lib, "新增条款")
