@@ -63,6 +63,7 @@ class ReindexReport:
     status: str = "running"  # running | ok | failed
     finished_at: str | None = None
     error: str | None = None
+    scanned: int = 0  # files found in the source folders
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     changed_files: list[dict] = field(default_factory=list)
     still_failing: list[dict] = field(default_factory=list)
@@ -135,17 +136,19 @@ def _under(path: str, folders: list[Path]) -> bool:
     return any(Path(path).is_relative_to(f) for f in folders)
 
 
-def _scan(lib: Library, folders: list[Path], full: bool, report: ReindexReport) -> list[Path]:
-    """The files on disk now; sets report counts for files skipped as unchanged by size and mtime.
+def _scan(
+    lib: Library, folders: list[Path], full: bool, report: ReindexReport
+) -> tuple[list[Path], int]:
+    """The files on disk now, and how many of them ingest must look at.
 
-    Returns the present files. A file is skipped without reading it when its size and mtime equal
-    what its SourceFile row recorded after a successful ingest; everything else goes to ingest,
+    A file is skipped without reading it when its size and mtime equal what its SourceFile row
+    recorded after a successful ingest (counted as unchanged); everything else goes to ingest,
     which decides by sha256.
     """
     present = [p.resolve() for p in iter_files(folders)]
     with lib.db.session() as session:
         known = {s.path: s for s in session.scalars(select(SourceFile))}
-    report.index["scanned"] = len(present)
+    report.scanned = len(present)
     candidates = 0
     for path in present:
         src = known.get(str(path))
@@ -159,8 +162,7 @@ def _scan(lib: Library, folders: list[Path], full: bool, report: ReindexReport) 
             report.still_failing.append({"path": str(path), "error": src.last_error})
         else:
             report.counts["unchanged"] += 1
-    report.index["candidates"] = candidates
-    return present
+    return present, candidates
 
 
 def _ingest(lib: Library, folders: list[Path], today: date, report: ReindexReport) -> set[int]:
@@ -367,9 +369,9 @@ def _run(lib: Library, report: ReindexReport, today: date, progress: Callable[[s
     progress("scan")
     with _timed(report, "scan"):
         folders = _folders(lib)
-        present = _scan(lib, folders, report.full, report)
+        present, candidates = _scan(lib, folders, report.full, report)
     changed: set[int] = set()
-    if report.index.pop("candidates"):
+    if candidates:
         progress("ingest")
         _set_state(lib, PENDING_KEY, {"since": report.started_at})
         with _timed(report, "ingest"):
