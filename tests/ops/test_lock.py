@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine
 
 from library.cli import main
 from library.cli.ops_cmds import EXIT_BUSY
@@ -71,3 +73,25 @@ def test_daily_transitions_run_once_per_day_across_processes(
     assert apply_due_once(ops_lib, date(2030, 1, 1)) == []
     assert apply_due_once(ops_lib, date(2030, 1, 1)) is None, "today is already done"
     assert apply_due_once(ops_lib, date(2030, 1, 2)) == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_advisory_lock_keeps_a_second_node_out(tmp_path: Path) -> None:
+    """Two nodes have two homes (two lock files) but one database: the advisory lock decides."""
+    url = os.environ.get("POLICYLIB_TEST_PG_URL")
+    if not url:
+        pytest.skip("POLICYLIB_TEST_PG_URL not set")
+    node_a, node_b = create_engine(url), create_engine(url)
+    try:
+        busy = pytest.raises(LockBusy, match="another node")
+        with (
+            run_lock(tmp_path / "a", "reindex", node_a),
+            busy,
+            run_lock(tmp_path / "b", "reindex", node_b),
+        ):
+            pass
+        with run_lock(tmp_path / "b", "reindex", node_b):
+            pass  # released with the first node's connection
+    finally:
+        node_a.dispose()
+        node_b.dispose()
