@@ -17,7 +17,7 @@ from . import text as text_format
 from .extracted import Extracted, Hints
 from .model import ParseError
 
-_DROP_TAGS = [
+_DROP_TAGS = {
     "script",
     "style",
     "noscript",
@@ -41,7 +41,7 @@ _DROP_TAGS = [
     "map",
     "audio",
     "video",
-]
+}
 _BLOCK = frozenset(
     [
         "p",
@@ -82,7 +82,7 @@ _BLOCK = frozenset(
 )
 _CELL = frozenset(("td", "th"))
 _SKIP_STRINGS = (Comment, Declaration, Doctype, CData, ProcessingInstruction)
-_LINK_DENSE_TAGS = ["ul", "ol", "div", "table", "td", "section", "dl", "p"]
+_LINK_DENSE_TAGS = {"ul", "ol", "div", "table", "td", "section", "dl", "p"}
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{2,40})""", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 _TITLE_SEP = re.compile(r"\s*[_|｜—–-]{1,2}\s*")
@@ -101,17 +101,42 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     return text_format.decode(data, name)
 
 
-def _drop_link_dense(soup: BeautifulSoup) -> None:
-    for el in soup.find_all(_LINK_DENSE_TAGS):
-        if el.decomposed or el.parent is None:
+def _prune(soup: BeautifulSoup) -> None:
+    """Remove furniture in one linear pass (deeply nested hostile pages must not go quadratic):
+    character and link counts are summed bottom-up, removals decided top-down."""
+    tags = soup.find_all(True)  # document order
+    stats: dict[int, tuple[int, int, int]] = {}  # id -> (chars, chars inside links, links)
+    for tag in reversed(tags):
+        chars = linked = links = 0
+        for child in tag.contents:
+            if isinstance(child, Tag):
+                c, lc, n = stats[id(child)]
+                chars, linked, links = chars + c, linked + lc, links + n
+            elif not isinstance(child, _SKIP_STRINGS):
+                chars += len(_WS.sub("", child))
+        if tag.name == "a":
+            linked, links = chars, links + 1
+        stats[id(tag)] = (chars, linked, links)
+    removed: set[int] = set()  # removed tags and everything inside them
+    in_article: set[int] = set()
+    doomed = []
+    for tag in tags:
+        parent = id(tag.parent)
+        if parent in removed:
+            removed.add(id(tag))
             continue
-        links = el.find_all("a")
-        if len(links) < 3:
-            continue
-        total = len(_WS.sub("", el.get_text()))
-        linked = sum(len(_WS.sub("", a.get_text())) for a in links)
-        if total and linked / total >= 0.6:
-            el.decompose()
+        if tag.name in ("article", "main") or parent in in_article:
+            in_article.add(id(tag))
+        chars, linked, links = stats[id(tag)]
+        if (
+            tag.name in _DROP_TAGS
+            or (tag.name in ("header", "footer") and id(tag) not in in_article)
+            or (tag.name in _LINK_DENSE_TAGS and links >= 3 and chars and linked / chars >= 0.6)
+        ):
+            removed.add(id(tag))
+            doomed.append(tag)
+    for tag in doomed:
+        tag.decompose()
 
 
 def _walk(root: Tag) -> str:
@@ -165,11 +190,6 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
             f"{name}的HTML无法解析（{exc}）。请在浏览器中打开后另存为网页再导入。"
         ) from exc
     hints = Hints(title_fallback=_page_title(soup))
-    for el in soup.find_all(_DROP_TAGS):
-        el.decompose()
-    for el in soup.find_all(["header", "footer"]):
-        if el.find_parent(["article", "main"]) is None:
-            el.decompose()
-    _drop_link_dense(soup)
+    _prune(soup)
     root = soup.body or soup
     return Extracted(text=_walk(root), format="html", hints=hints, encoding=encoding)

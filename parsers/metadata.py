@@ -68,8 +68,17 @@ _LABELS = {
     "标题": "title",
     "標題": "title",
 }
+# Labels of government information-disclosure headers that say nothing this module extracts;
+# recognised so that their lines are never taken for a title.
+_OTHER_LABELS = (
+    "索引号|主题分类|分类|体裁分类|组配分类|服务对象|信息类别|主题词|关键词|所属机构|信息名称|内容概述|"
+    "文件编号|编号|统一编号|登记号|有效性|时效性|效力状态|公开方式|公开范围|公开形式|生成日期|来源|"
+    "发布人|阅读数|点击数"
+)
 _LABEL_RE = re.compile(
-    r"(?:^|(?<=\s))(" + "|".join(sorted(_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*"
+    r"(?:^|(?<=\s))("
+    + "|".join(sorted([*_LABELS, *_OTHER_LABELS.split("|")], key=len, reverse=True))
+    + r")\s*[:：]\s*"
 )
 _DATE_FIELDS = {"published_date", "signed_date", "effective_date", "expiry_date"}
 
@@ -77,6 +86,7 @@ _SKIP_HEAD = re.compile(
     r"^(?:特急|加急|急件|平急|特提|绝密|机密|秘密|★.*|.{0,6}公开发布.{0,4}|签发人.*|\d{6}|"
     r"[（(]此件.{0,10}[）)]|.{2,30}文件)$"
 )
+_NOT_TITLE_END = ("：", ":", "。", "；", ";")  # a sentence or a lead-in, not a title
 _TITLE_CONTINUES = re.compile(r"(?:关于|關于|關於|的|和|与|與|及|印发|印發|转发|轉發|、|《)$")
 _TITLE_TAIL_LINE = re.compile(
     r"^(?:的)?(?:通知|意见|意見|决定|決定|批复|函|通告|公告|报告|办法|辦法|规定|規定|方案|细则|要点|请示)$"
@@ -88,6 +98,7 @@ _DOC_TYPE_END = re.compile(
     r"(?:通知|意见|意見|办法|辦法|规定|規定|方案|要点|要點|细则|細則|决定|決定|条例|條例|规划|規劃|"
     r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄)$"
 )
+_INTERP_SUFFIX = re.compile(r"(?:的)?(?:政策)?(?:" + _INTERP_WORD.pattern + r").{0,3}$")
 _INTERP_OPENING = re.compile(
     r"如下解读|进行解读|解读如下|如下解讀|進行解讀|解讀如下|答记者问|答記者問|政策问答|政策問答"
 )
@@ -156,7 +167,8 @@ def _labels(line: str) -> Iterator[tuple[str, str]]:
     found = list(_LABEL_RE.finditer(line))
     for k, m in enumerate(found):
         end = found[k + 1].start() if k + 1 < len(found) else len(line)
-        yield _LABELS[m.group(1)], line[m.end() : end].strip()
+        if m.group(1) in _LABELS:
+            yield _LABELS[m.group(1)], line[m.end() : end].strip()
 
 
 def _doc_number_line(line: str) -> str | None:
@@ -284,7 +296,7 @@ class _Reader:
                 or _DATE_LINE.match(line)
                 or _DAMAGED_LINE.match(line)
                 or _SKIP_HEAD.match(line)
-                or next(_labels(line), None)
+                or _LABEL_RE.match(line)
             ):
                 i += 1
                 continue
@@ -297,7 +309,7 @@ class _Reader:
         else:
             self._title_fallback()
             return
-        if i >= len(lines) or len(lines[i]) > TITLE_MAX:
+        if i >= len(lines) or len(lines[i]) > TITLE_MAX or lines[i].endswith(_NOT_TITLE_END):
             self._title_fallback()
             return
         start, parts = i, [lines[i]]
@@ -353,7 +365,7 @@ class _Reader:
                 target, index, after = m.group(1), doc.evidence["title"].line, doc.title[m.end() :]
                 index = index - 1 if index else None
             else:
-                stem = re.sub(r"(?:的)?(?:" + _INTERP_WORD.pattern + r").{0,3}$", "", doc.title)
+                stem = _INTERP_SUFFIX.sub("", doc.title)
                 if stem and stem != doc.title:
                     target, index = stem, doc.evidence["title"].line
                     index = index - 1 if index else None

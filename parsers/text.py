@@ -30,6 +30,7 @@ _SAMPLE = 65536
 
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 _MD_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 _INFO_END = "<!-- INFO END -->"
 
 
@@ -77,6 +78,7 @@ def _markdown(text: str) -> tuple[str, Hints]:
     """Strip Markdown markup that is not content; read the lawref header (`# title`, promulgation
     lines, `<!-- INFO END -->`)."""
     hints = Hints()
+    text = _FRONT_MATTER.sub("", text.replace("\r\n", "\n"), count=1)
     head, sep, _ = text.partition(_INFO_END)
     if sep and head.count("\n") < 80:
         header = [x.strip() for x in head.split("\n") if x.strip()]
