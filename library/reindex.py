@@ -152,14 +152,13 @@ def _scan(
     candidates = 0
     for path in present:
         src = known.get(str(path))
-        if full or src is None or src.missing or not src.sha256:
-            candidates += 1
-            continue
         st = path.stat()
-        if src.size != st.st_size or src.mtime != st.st_mtime:
+        if full or src is None or src.missing or (src.size, src.mtime) != (st.st_size, st.st_mtime):
             candidates += 1
         elif src.last_outcome == "failed":
             report.still_failing.append({"path": str(path), "error": src.last_error})
+        elif not src.sha256:
+            candidates += 1
         else:
             report.counts["unchanged"] += 1
     return present, candidates
@@ -186,6 +185,7 @@ def _ingest(lib: Library, folders: list[Path], today: date, report: ReindexRepor
         if f.outcome in ("added", "updated") and f.document_id:
             changed.add(f.document_id)
     _remember_stat(lib, [Path(f.path) for f in result.files if f.outcome == "unchanged"])
+    _remember_failures(lib, [f for f in result.files if f.outcome == "failed"])
     return changed
 
 
@@ -200,6 +200,22 @@ def _remember_stat(lib: Library, paths: list[Path]) -> None:
         for src in rows:
             st = Path(src.path).stat()
             src.size, src.mtime = st.st_size, st.st_mtime
+
+
+def _remember_failures(lib: Library, failed: list[FileOutcome]) -> None:
+    """Files refused before parsing (empty, too large) get a row too, with their size and mtime,
+    so an unchanged bad file is reported as still failing instead of being re-read every week."""
+    with lib.db.session() as session:
+        for outcome in failed:
+            path = Path(outcome.path)
+            if not path.is_file():
+                continue
+            src = session.scalar(select(SourceFile).where(SourceFile.path == outcome.path))
+            if src is None:
+                src = SourceFile(path=outcome.path, last_outcome="failed")
+                session.add(src)
+            st = path.stat()
+            src.size, src.mtime, src.last_error = st.st_size, st.st_mtime, outcome.error
 
 
 def _reconcile_sources(

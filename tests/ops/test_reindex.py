@@ -237,3 +237,20 @@ def test_rollback_puts_the_previous_index_back(ops_lib: Library, source: Path) -
     assert run_reindex(ops_lib).index["action"] == "skipped", "same record count: nothing to do"
     assert run_reindex(ops_lib, full=True).index["action"] == "rebuilt"
     assert _hits(ops_lib, "新增条款")
+
+
+def test_a_bad_file_fails_alone_and_is_not_reread_until_it_changes(
+    ops_lib: Library, source: Path
+) -> None:
+    empty = source / "doc_9999.txt"
+    empty.write_bytes(b"")
+    first = run_reindex(ops_lib)
+    assert first.status == "ok" and first.counts["added"] == 6 and first.counts["failed"] == 1
+    assert [f["path"] for f in first.changed_files if f["outcome"] == "failed"] == [str(empty)]
+    second = run_reindex(ops_lib)
+    assert "ingest" not in second.timings
+    assert [f["path"] for f in second.still_failing] == [str(empty)]
+    assert "empty" in second.still_failing[0]["error"]
+    write_doc(source, 9999)
+    fixed = run_reindex(ops_lib)
+    assert fixed.counts["added"] == 1 and fixed.still_failing == []
