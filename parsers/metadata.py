@@ -266,6 +266,8 @@ class _Reader:
         desc = re.sub(DATE_PATTERN, "", raw, count=1).strip(" （）()，,")
         desc = re.sub(r"^(?:根据|根據|依据|经|經)", "", desc)
         org = _SESSION.sub("", _PROMULGATION_ORG_END.split(desc, 1)[0]).strip(" 、，,")
+        if not org and (q := _QUOTED.search(desc)) and (m := _TITLE_ORG.match(q.group(1))):
+            org = m.group(1)  # `《国务院关于修改…的决定》第一次修订`
         if doc.issuer is None and 2 <= len(org) <= 40:
             _set(doc, "issuer", org, _ev(org, i, self.lines))
 
@@ -380,6 +382,13 @@ class _Reader:
             m = _NUMBER_AFTER.match(after)
             if m:
                 _set(doc, "interprets_number", m.group(1), _ev(m.group(1), index, lines))
+            else:  # the title names the document, the opening paragraph gives its number
+                quoted = f"《{target}》"
+                for k, line in enumerate(lines[:5]):
+                    pos = line.find(quoted)
+                    if pos >= 0 and (m := _NUMBER_AFTER.match(line[pos + len(quoted) :])):
+                        _set(doc, "interprets_number", m.group(1), _ev(m.group(1), k, lines))
+                        break
             if not doc.title:
                 title = f"《{target}》解读"
                 _set(doc, "title", title, _ev(title, index, lines))
@@ -398,7 +407,10 @@ class _Reader:
                 continue
             m = _DATE_LINE.match(line) or _DAMAGED_LINE.match(line)
             if m and i > 0 and _is_org_line(lines[i - 1]):
-                found = (i, m.group(1), lines[i - 1], i - 1)
+                top = i - 1  # joint documents list one issuer per line above the date
+                while top > 0 and i - top < 4 and _is_org_line(lines[top - 1]):
+                    top -= 1
+                found = (i, m.group(1), "、".join(lines[top:i]), top)
                 break
             m2 = _ORG_DATE_LINE.match(line)
             if m2 and not _NOT_ORG.search(m2.group(1)):

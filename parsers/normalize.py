@@ -57,9 +57,9 @@ _PINYIN_LITTER = re.compile(
     rf")"
 )
 
-_SPACES = re.compile(r"[ \t]+")
-_REPEATED_PUNCT = re.compile(r"([，,、；;。])\1+")
-_STRAY_COMMA = re.compile(r"[，,](?=[，,。；;：:？?！!、])")
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+# A comma right before other punctuation is litter (`,,` `,。` `，；`); so are repeated marks.
+_PUNCT_FIX = re.compile(r"[，,](?=[，,。；;：:？?！!、])|([、；;。])\1+")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _HALF_PUNCT_IN_CJK = re.compile(
     rf"([,;:?!])(?<=[{CJK}）》”’][,;:?!])(?=[{CJK}“‘《（(【]|$)", re.MULTILINE
@@ -92,6 +92,9 @@ _TAIL_MARKER = re.compile(
 _TAIL_MAX_LINE = 30
 _FURNITURE_MAX_LINE = 80
 _ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
+# Web furniture sits above and below the article; only there are lines checked for it.
+_FURNITURE_HEAD, _FURNITURE_TAIL = 40, 60
+_SHORT = 20
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)$"
 )
@@ -99,10 +102,12 @@ _PAGE_NUMBER = re.compile(
 
 def clean_litter(text: str) -> str:
     """Remove converter pinyin and repair punctuation; keeps line structure."""
-    text = _PINYIN_LITTER.sub(lambda m: m.group("punct") or "", text)
-    text = _REPEATED_PUNCT.sub(r"\1", text)
-    text = _STRAY_COMMA.sub("", text)
-    return _HALF_PUNCT_IN_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
+    if "(" in text or "（" in text:
+        text = _PINYIN_LITTER.sub(lambda m: m.group("punct") or "", text)
+    text = _PUNCT_FIX.sub(lambda m: m.group(1) or "", text)
+    if any(c in text for c in _HALF_TO_FULL):
+        text = _HALF_PUNCT_IN_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
+    return text
 
 
 # Cheap test run on every short line; only lines that pass it go through the furniture rules.
@@ -136,11 +141,15 @@ def normalize_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _WIDTH_RE.sub(lambda m: _WIDTH_MAP[m.group()], text)
     text = _SPACES.sub(" ", clean_litter(text))
+    lines = [stripped for line in text.split("\n") if (stripped := line.strip())]
+    tail = len(lines) - _FURNITURE_TAIL
     out = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if line and len(line) <= _FURNITURE_MAX_LINE and _FURNITURE_HINT.search(line):
-            line = _strip_furniture(line)
+    for i, line in enumerate(lines):
+        if len(line) <= _FURNITURE_MAX_LINE:
+            if (i < _FURNITURE_HEAD or i >= tail) and _FURNITURE_HINT.search(line):
+                line = _strip_furniture(line)
+            elif len(line) <= _SHORT and (_ONLY_PUNCT.match(line) or _PAGE_NUMBER.match(line)):
+                line = ""  # page numbers and rules between pages of a PDF
         if line:
             out.append(line)
     return "\n".join(_cut_tail(out))

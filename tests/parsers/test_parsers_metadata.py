@@ -223,3 +223,27 @@ def test_control_characters_and_front_matter_are_dropped(tmp_path: Path) -> None
     doc = parse_text(tmp_path, "---\ndraft: true\n---\n# 标题\x07\n\n正文\x1b。\n", "x.md")
     assert doc.text == "标题\n正文。"
     assert doc.title == "标题"
+
+
+def test_joint_signature_lists_every_issuer(tmp_path: Path) -> None:
+    doc = parse_text(
+        tmp_path,
+        "关于X的通知\n各部门：\n请执行。\n宣汉县财政局\n宣汉县人力资源和社会保障局\n2023年5月22日",
+    )
+    assert doc.issuer == "宣汉县财政局、宣汉县人力资源和社会保障局"
+    assert doc.evidence["issuer"].line == 4
+
+
+def test_interpreted_number_from_the_opening_paragraph(tmp_path: Path) -> None:
+    doc = parse_text(
+        tmp_path,
+        "《宣汉县政务公开管理办法》政策解读\n"
+        "近日，县政府办公室印发了《宣汉县政务公开管理办法》（宣府办〔2023〕41号）。\n"
+        "一、出台背景是什么？",
+    )
+    assert (doc.interprets_title, doc.interprets_number) == (
+        "宣汉县政务公开管理办法",
+        "宣府办〔2023〕41号",
+    )
+    assert doc.evidence["interprets_number"].line == 2
+    assert doc.doc_number is None
