@@ -7,7 +7,7 @@ marked `source_missing` with an audit entry; nothing is ever deleted), transitio
 status changes that are due), index (a fresh index built beside the live one from the database,
 verified, swapped in atomically; the previous one kept for `--rollback`).
 
-Crash safety: ingest commits file by file, so a kill leaves every file either stored or not; the
+Crash safety: ingest commits batch by batch, so a kill leaves every file either stored or not; the
 live index is never written by this run before the swap. A marker row (`reindex_pending`) is set
 before the first database change and cleared after the swap, so a run after a crash rebuilds even
 when the files themselves then look unchanged.
@@ -203,8 +203,8 @@ def _remember_stat(lib: Library, paths: list[Path]) -> None:
 
 
 def _remember_failures(lib: Library, failed: list[FileOutcome]) -> None:
-    """Files refused before parsing (empty, too large) get a row too, with their size and mtime,
-    so an unchanged bad file is reported as still failing instead of being re-read every week."""
+    """Failed files get their size and mtime on their row (ingest records none for a file refused
+    before parsing), so an unchanged bad file is reported as still failing, not re-read weekly."""
     with lib.db.session() as session:
         for outcome in failed:
             path = Path(outcome.path)
