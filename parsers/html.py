@@ -88,14 +88,14 @@ _WS = re.compile(r"\s+")
 _TITLE_SEP = re.compile(r"\s*[_|｜—–-]{1,2}\s*")
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
+def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
     m = _CHARSET.search(data[:4096])
     if m and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         declared = m.group(1).decode("ascii", "replace").lower()
         if declared in ("gb2312", "gbk", "x-gbk", "gb_2312-80", "cp936"):
             declared = "gb18030"
         try:
-            return data.decode(declared), declared
+            return data.decode(declared), declared, []
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong declaration is common; detect instead
     return text_format.decode(data, name)
@@ -182,7 +182,7 @@ def _page_title(soup: BeautifulSoup) -> str | None:
 
 
 def extract(data: bytes, name: str = "文件") -> Extracted:
-    markup, encoding = _decode(data, name)
+    markup, encoding, warnings = _decode(data, name)
     try:
         soup = BeautifulSoup(markup, "lxml")
     except Exception as exc:  # lxml refuses some broken documents outright
@@ -192,4 +192,5 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
     hints = Hints(title_fallback=_page_title(soup))
     _prune(soup)
     root = soup.body or soup
-    return Extracted(text=_walk(root), format="html", hints=hints, encoding=encoding)
+    text = _walk(root)
+    return Extracted(text=text, format="html", hints=hints, warnings=warnings, encoding=encoding)

@@ -21,6 +21,7 @@ from .normalize import CJK, normalize_text
 
 HEAD_LINES = 15  # the header (number, title, labels) sits within the first lines
 TITLE_MAX = 150
+BODY_LINE = 100  # a longer line in the header zone is the first paragraph of the body
 
 _C = f"[{CJK}]"
 _ORG_SUFFIX = (
@@ -80,6 +81,7 @@ _LABEL_RE = re.compile(
     + "|".join(sorted([*_LABELS, *_OTHER_LABELS.split("|")], key=len, reverse=True))
     + r")\s*[:：]\s*"
 )
+_WEAK_LABELS = {"时间", "時間", "日期"}
 _DATE_FIELDS = {"published_date", "signed_date", "effective_date", "expiry_date"}
 
 _SKIP_HEAD = re.compile(
@@ -162,13 +164,13 @@ def _find_line(lines: list[str], text: str, limit: int = 40) -> int | None:
     return None
 
 
-def _labels(line: str) -> Iterator[tuple[str, str]]:
-    """(field, value) for each `标签:值` on a header line; several may share one line."""
+def _labels(line: str) -> Iterator[tuple[str, str, str]]:
+    """(label, field, value) for each `标签:值` on a header line; several may share one line."""
     found = list(_LABEL_RE.finditer(line))
     for k, m in enumerate(found):
         end = found[k + 1].start() if k + 1 < len(found) else len(line)
         if m.group(1) in _LABELS:
-            yield _LABELS[m.group(1)], line[m.end() : end].strip()
+            yield m.group(1), _LABELS[m.group(1)], line[m.end() : end].strip()
 
 
 def _doc_number_line(line: str) -> str | None:
@@ -199,7 +201,7 @@ class _Reader:
     def _head_end(self) -> int:
         """Index of the first body line: the salutation (主送机关, ends with ：) or a long paragraph."""
         for i, line in enumerate(self.lines[:HEAD_LINES]):
-            if line.endswith(("：", ":")) and i > 0 or len(line) > 80:
+            if line.endswith(("：", ":")) and i > 0 or len(line) > BODY_LINE:
                 return i
         return min(len(self.lines), HEAD_LINES)
 
@@ -225,9 +227,11 @@ class _Reader:
             line = self.lines[i]
             if "：" not in line and ":" not in line:
                 continue
-            for name, value in _labels(line):
+            for label, name, value in _labels(line):
                 if not value or getattr(doc, name) is not None:
                     continue
+                if label in _WEAK_LABELS and i >= HEAD_LINES + 5:
+                    continue  # a bare `时间:` far from the header is not about the document
                 if name in _DATE_FIELDS:
                     d = parse_date(value)
                     if d:

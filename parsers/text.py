@@ -40,12 +40,12 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in sample or controls > max(2, len(sample) // 100)
 
 
-def decode(data: bytes, name: str = "文件") -> tuple[str, str]:
-    """(text, encoding). Raises ParseError for binary data or an undetectable encoding."""
+def decode(data: bytes, name: str = "文件") -> tuple[str, str, list[str]]:
+    """(text, encoding, warnings). Raises ParseError for binary data or an unknown encoding."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding), encoding
+                return data.decode(encoding), encoding, []
             except UnicodeDecodeError as exc:
                 raise ParseError(
                     f"{name}以{encoding}字节序标记开头，但内容无法按该编码解码（{exc.reason}）。"
@@ -57,9 +57,15 @@ def decode(data: bytes, name: str = "文件") -> tuple[str, str]:
             "或把原始文档（docx/pdf/html）直接导入。"
         )
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a few damaged bytes (a truncated copy, one bad sector) stays UTF-8: reading it as
+    # GB18030 would turn every character into nonsense. Real GB text fails UTF-8 everywhere.
+    lossy = data.decode("utf-8", errors="replace")
+    damaged = lossy.count("\ufffd")
+    if damaged <= max(3, len(lossy) // 2000) and len(lossy) < len(data) * 0.8:
+        return lossy, "utf-8", [f"{damaged}处字节不是有效的UTF-8，已替换为“\ufffd”，请核对原文"]
     best = charset_normalizer.from_bytes(data, cp_isolation=_CHINESE_ENCODINGS).best()
     if best is None or best.chaos > _MAX_CHAOS:
         best = charset_normalizer.from_bytes(data).best()
@@ -71,7 +77,7 @@ def decode(data: bytes, name: str = "文件") -> tuple[str, str]:
     encoding = best.encoding
     if encoding in ("gb2312", "gbk"):
         encoding = "gb18030"  # superset: never lose a rare character to the narrower table
-    return data.decode(encoding, errors="strict"), encoding
+    return data.decode(encoding, errors="strict"), encoding, []
 
 
 def _markdown(text: str) -> tuple[str, Hints]:
@@ -96,8 +102,8 @@ def _markdown(text: str) -> tuple[str, Hints]:
 
 
 def extract(data: bytes, fmt: str, name: str = "文件") -> Extracted:
-    text, encoding = decode(data, name)
+    text, encoding, warnings = decode(data, name)
     hints = Hints()
     if fmt == "md":
         text, hints = _markdown(text)
-    return Extracted(text=text, format=fmt, hints=hints, encoding=encoding)
+    return Extracted(text=text, format=fmt, hints=hints, warnings=warnings, encoding=encoding)

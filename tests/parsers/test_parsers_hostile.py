@@ -325,3 +325,16 @@ def test_original_file_is_not_modified(tmp_path: Path) -> None:
     mtime = path.stat().st_mtime_ns
     assert parse_file(path).text == "統籌，推进"
     assert path.read_bytes() == data and path.stat().st_mtime_ns == mtime
+
+
+def test_utf8_with_one_damaged_byte_stays_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.txt"
+    text = (
+        "关于印发政务公开工作要点的通知\n各乡镇：\n" + "现将要点印发给你们，请认真贯彻落实。" * 20
+    )
+    data = text.encode()
+    path.write_bytes(data[:100] + b"\xff" + data[100:])
+    doc = parse_file(path)
+    assert doc.encoding == "utf-8"
+    assert doc.title == "关于印发政务公开工作要点的通知"
+    assert any("UTF-8" in w for w in doc.warnings)
