@@ -20,6 +20,7 @@ from .model import ParseError
 
 MAX_MEMBERS = 2000
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_XML_UNCOMPRESSED = 50 * 1024 * 1024  # parsed into an lxml tree: memory grows ~10x
 MAX_RATIO = 100  # deflated XML is typically 5-20x; bombs are 1000x
 RATIO_FLOOR = 1024 * 1024  # small members may have any ratio
 
@@ -41,15 +42,22 @@ def check_zip(data: bytes, name: str = "文件") -> zipfile.ZipFile:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise ParseError(f"{name}包含{len(infos)}个内部文件，超出正常Word文档，已拒绝处理。")
-    total = 0
+    total = xml = 0
     for info in infos:
         total += info.file_size
+        if info.filename.endswith((".xml", ".rels")):
+            xml += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
             raise ParseError(
                 f"{name}中的“{info.filename}”压缩比异常（{ratio:.0f}倍，解压后"
                 f"{info.file_size // 1048576} MB），疑似压缩炸弹，已拒绝处理。请确认文件来源。"
             )
+    if xml > MAX_XML_UNCOMPRESSED:
+        raise ParseError(
+            f"{name}的文字内容解压后达{xml // 1048576} MB，超过{MAX_XML_UNCOMPRESSED // 1048576} MB上限，"
+            "无法安全读取。请拆分文档后分别导入。"
+        )
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise ParseError(
             f"{name}解压后共{total // 1048576} MB，超过{MAX_TOTAL_UNCOMPRESSED // 1048576} MB上限，"
