@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import re
+import secrets
 import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Library
-from ..models import QAEntry
+from ..models import QAEntry, utcnow
 from .entries import (
     BasisResolver,
     EntryInput,
@@ -429,3 +430,34 @@ def import_file(lib: Library, path: Path, *, actor: str, write: bool) -> ImportR
         with lib.db.session() as session:
             return preview(session, Path(path).name, data)
     return commit_and_index(lib, lambda s: apply(s, Path(path).name, data, actor=actor))
+
+
+# --- uploads kept between the web preview and apply -------------------------------------------
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _uploads(lib: Library) -> Path:
+    folder = lib.settings.home / "uploads" / "qa"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_upload(lib: Library, data: bytes, *, filename: str, actor: str) -> str:
+    """Keep an uploaded file for preview then apply; refuses a file that cannot be read now."""
+    read_table(filename, data)
+    token = secrets.token_hex(16)
+    (_uploads(lib) / f"{token}.bin").write_bytes(data)
+    meta = {"filename": filename, "actor": actor, "at": utcnow().isoformat()}
+    (_uploads(lib) / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    return token
+
+
+def load_upload(lib: Library, token: str) -> tuple[bytes, dict]:
+    if not _TOKEN.match(token or ""):
+        raise QAError("上传凭据无效；请重新上传问答表。")
+    path = _uploads(lib) / f"{token}.bin"
+    if not path.exists():
+        raise QAError("找不到先前上传的问答表（可能已被清除）；请重新上传。")
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    return path.read_bytes(), meta

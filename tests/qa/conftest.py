@@ -47,3 +47,15 @@ def shared_qa_lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]
             yield lib
         finally:
             lib.close()
+
+
+@pytest.fixture(autouse=True)
+def _light_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2 with cheap parameters: these tests are about the Q&A base, not hashing cost."""
+    from argon2 import PasswordHasher
+
+    from library import users
+
+    monkeypatch.setattr(
+        users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,31 @@ def ingest_seeds(lib: Library, *numbers: str) -> dict[str, int]:
         assert f.outcome == "added", f
         ids[Path(f.path).name[:3]] = f.document_id
     return ids
+
+
+PASSWORD = "correct horse battery staple"
+ACCOUNTS = {"admin": "admin1", "editor": "editor1", "agent": "agent1", "legal": "clerk"}
+
+
+def add_accounts(lib: Library) -> dict[str, str]:
+    """One account per role, all with PASSWORD."""
+    from library.users import add_user
+
+    with lib.db.session() as s:
+        for role, name in ACCOUNTS.items():
+            add_user(s, name, role, PASSWORD, actor="test")
+    return ACCOUNTS
+
+
+def csrf_from(html: str) -> str:
+    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert m, "no csrf token on the page"
+    return m.group(1)
+
+
+def sign_in(client, name: str) -> None:  # noqa: ANN001
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    resp = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
