@@ -31,7 +31,7 @@ from parsers.docnumber import looks_like_doc_number, normalize_doc_number
 from . import audit
 from .core import Library
 from .models import CleanupBatch, Document, StatusChange, utcnow
-from .titles import TitleMatcher, best_or_ambiguous, normalize_title
+from .titles import TitleMatcher, best_or_ambiguous, normalize_title, title_keys
 from .validity import (
     Touched,
     ValidityError,
@@ -247,10 +247,10 @@ def read_sheet(data: bytes) -> list[SheetRow]:
             note=col("note"),
             issuer=col("issuer"),
         )
-        if row.title or row.doc_number:
+        if len(filled) > 1:  # a lone cell is a heading or a footnote, not a document row
             out.append(row)
     if not out:
-        raise CleanupError("表格中没有可处理的行；请确认文件名称或文号列已填写。")
+        raise CleanupError("表格中没有可处理的行；请确认表头下方填写了文件名称、文号和清理结果。")
     if len(out) > MAX_ROWS:
         raise CleanupError(f"表格有 {len(out)} 行，超过上限 {MAX_ROWS} 行；请拆分后分批上传。")
     return out
@@ -313,12 +313,14 @@ class Catalogue:
         for d in self.docs.values():
             if d.doc_number_norm:
                 self.by_number.setdefault(d.doc_number_norm, []).append(d.id)
-        self.titles = TitleMatcher({d.id: d.title for d in self.docs.values()})
+        self.titles = TitleMatcher(
+            {d.id: title_keys(d.title, d.issuer) for d in self.docs.values()}
+        )
 
     def newer_version(self, doc_id: int) -> int | None:
         """The latest document of the same title and issuer, dated after this one, if any."""
         doc = self.docs[doc_id]
-        same = self.titles.exact.get(normalize_title(doc.title), [])
+        same = {i for k in title_keys(doc.title, doc.issuer) for i in self.titles.exact.get(k, [])}
         newer = [
             self.docs[i]
             for i in same
@@ -341,8 +343,9 @@ class Catalogue:
         }
 
 
-def _title_score(a: str, b: str) -> float:
-    return fuzz.ratio(normalize_title(a), normalize_title(b))
+def _title_score(title: str, doc: DocInfo) -> float:
+    norm = normalize_title(title)
+    return max((fuzz.ratio(norm, k) for k in title_keys(doc.title, doc.issuer)), default=0.0)
 
 
 def _locate(cat: Catalogue, row: SheetRow) -> tuple[str, list[tuple[int, float]], str | None, str]:
@@ -351,12 +354,12 @@ def _locate(cat: Catalogue, row: SheetRow) -> tuple[str, list[tuple[int, float]]
     by_number = cat.by_number.get(number, []) if looks_like_doc_number(number) else []
     if len(by_number) == 1:
         doc_id = by_number[0]
-        score = _title_score(row.title, cat.docs[doc_id].title) if row.title else 100.0
+        score = _title_score(row.title, cat.docs[doc_id]) if row.title else 100.0
         msg = "文号相符，但标题差异较大，请核对。" if score < TITLE_WARN_BELOW else ""
         return "matched", [(doc_id, score)], "doc_number", msg
     if len(by_number) > 1:
         scored = sorted(
-            ((i, _title_score(row.title, cat.docs[i].title)) for i in by_number),
+            ((i, _title_score(row.title, cat.docs[i])) for i in by_number),
             key=lambda p: -p[1],
         )
         if row.title and scored[0][1] == 100.0 and scored[1][1] < 100.0:
@@ -416,6 +419,10 @@ def _preview_row(cat: Catalogue, row: SheetRow, today: date) -> PreviewRow:
         match="not_found",
         new_status=_map_result(row.result),
     )
+    if not (row.title or row.doc_number):
+        prow.match = "invalid"
+        prow.message = "此行没有文件名称，也没有文号，无法匹配。"
+        return prow
     if prow.new_status is None:
         prow.match = "invalid"
         prow.message = (

@@ -51,6 +51,21 @@ def digits_signature(normalized: str) -> tuple[str, ...]:
     return tuple(_DIGITS.findall(normalized))
 
 
+# A title without its issuer prefix must keep at least this many characters to count as a key.
+MIN_STRIPPED = 6
+
+
+def title_keys(title: str | None, issuer: str | None = None) -> set[str]:
+    """The normalised title, and the same without a leading issuer name: web pages often print
+    "宣汉县人民政府办公室关于…的通知" where a cleanup list or a 同时废止 clause says "关于…的通知"."""
+    norm = normalize_title(title)
+    keys = {norm} if norm else set()
+    prefix = normalize_title(issuer)
+    if prefix and norm.startswith(prefix) and len(norm) - len(prefix) >= MIN_STRIPPED:
+        keys.add(norm[len(prefix) :])
+    return keys
+
+
 @dataclass(frozen=True)
 class TitleHit:
     key: object  # whatever the caller indexed the title under (a document id)
@@ -58,16 +73,17 @@ class TitleHit:
 
 
 class TitleMatcher:
-    """An in-memory index of normalised titles, built once per preview for speed."""
+    """An in-memory index of normalised title keys, built once per preview for speed."""
 
-    def __init__(self, titles: dict[object, str]) -> None:
-        self.keys = list(titles)
-        self.norms = [normalize_title(titles[k]) for k in self.keys]
+    def __init__(self, entries: dict[object, set[str]]) -> None:
+        pairs = [(key, norm) for key, norms in entries.items() for norm in sorted(norms)]
+        self.keys = [k for k, _ in pairs]
+        self.norms = [n for _, n in pairs]
         self.signatures = [digits_signature(n) for n in self.norms]
         self.exact: dict[str, list[object]] = {}
-        for key, norm in zip(self.keys, self.norms, strict=True):
-            if norm:
-                self.exact.setdefault(norm, []).append(key)
+        for key, norm in pairs:
+            if key not in self.exact.setdefault(norm, []):
+                self.exact[norm].append(key)
 
     def find(self, title: str, limit: int = 5) -> list[TitleHit]:
         """Exact (normalised) matches if any, else the close fuzzy ones, best first."""
@@ -80,7 +96,11 @@ class TitleMatcher:
         found = process.extract(
             norm, self.norms, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 3
         )
-        hits = [TitleHit(self.keys[i], score) for _, score, i in found if self.signatures[i] == sig]
+        best: dict[object, float] = {}
+        for _, score, i in found:
+            if self.signatures[i] == sig and score > best.get(self.keys[i], -1.0):
+                best[self.keys[i]] = score
+        hits = sorted((TitleHit(k, v) for k, v in best.items()), key=lambda h: -h.score)
         return hits[:limit]
 
 

@@ -32,7 +32,7 @@ from .models import (
     utcnow,
 )
 from .qa.review import on_document_status_changed
-from .titles import normalize_title
+from .titles import title_keys
 
 log = logging.getLogger("policylib.validity")
 
@@ -584,11 +584,10 @@ def run_due_if_needed(lib: Library, today: date) -> list[DueTransition] | None:
 # --- replacement proposals ---------------------------------------------------------------------
 
 
-def _same_title(session: Session, title: str, *where: object) -> list[Document]:
-    """Documents whose normalised title equals this one; titles are compared without loading texts."""
-    want = normalize_title(title)
-    rows = session.execute(select(Document.id, Document.title).where(*where)).all()
-    ids = [i for i, t in rows if normalize_title(t) == want]
+def _same_title(session: Session, keys: set[str], *where: object) -> list[Document]:
+    """Documents sharing a title key (see `title_keys`); compared without loading any text."""
+    rows = session.execute(select(Document.id, Document.title, Document.issuer).where(*where))
+    ids = [i for i, t, issuer in rows if title_keys(t, issuer) & keys]
     return list(session.scalars(select(Document).where(Document.id.in_(ids)))) if ids else []
 
 
@@ -604,7 +603,8 @@ def _find_by_ref(session: Session, ref: str, exclude: int) -> list[Document]:
             Document.id != exclude,
         )
         return list(session.scalars(stmt))
-    return _same_title(session, ref, Document.kind == "document", Document.id != exclude)
+    keys = title_keys(ref)
+    return _same_title(session, keys, Document.kind == "document", Document.id != exclude)
 
 
 def _doc_date(doc: Document) -> tuple:
@@ -619,7 +619,7 @@ def _older_versions(session: Session, doc: Document) -> list[tuple[Document, Doc
         return []
     same = _same_title(
         session,
-        doc.title,
+        title_keys(doc.title, doc.issuer),
         Document.kind == "document",
         Document.issuer == doc.issuer,
         Document.id != doc.id,
@@ -658,13 +658,22 @@ def _propose(
     return proposal
 
 
+def _replaces_refs(doc: Document) -> list[str]:
+    """What the document says it replaces: ingest keeps a list; a parser's Evidence dict joins
+    the titles/文号 with ；."""
+    raw = (doc.evidence or {}).get("replaces") or []
+    if isinstance(raw, dict):
+        raw = str(raw.get("value") or "").split("；")
+    return [str(r).strip() for r in raw if str(r).strip()]
+
+
 def propose_replacements(session: Session, doc: Document) -> list[StatusProposal]:
     """Proposals (never changes) for what a newly stored document replaces; ingest calls this."""
     if doc.kind != "document":
         return []
     made: list[StatusProposal] = []
-    for ref in (doc.evidence or {}).get("replaces") or []:
-        for target in _find_by_ref(session, str(ref), exclude=doc.id):
+    for ref in _replaces_refs(doc):
+        for target in _find_by_ref(session, ref, exclude=doc.id):
             reason = f"《{doc.title}》称“{ref}”同时废止"
             p = _propose(session, target, "repealed", doc, reason)
             made += [p] if p else []

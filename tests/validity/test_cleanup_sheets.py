@@ -210,3 +210,24 @@ def test_cli_preview_apply_undo(lib, built, home, tmp_path):
 
     bad = runner.invoke(main, [*base, "apply", str(sheet), "--pick", "six=1"])
     assert bad.exit_code == 1 and "行号=文件编号" in bad.output
+
+
+def test_rows_without_title_or_number_are_shown_not_dropped(lib, built):
+    data = _csv(
+        [
+            ["序号", "文件名称", "文号", "清理结果"],
+            ["1", "宣汉县城市绿化管理办法", "", "继续有效"],
+            ["2", "", "", "废止"],
+            ["注：以上文件自公布之日起执行。", "", "", ""],
+        ]
+    )
+    preview = preview_file(lib, data)
+    assert [(r.row, r.match) for r in preview.rows] == [(2, "unchanged"), (3, "invalid")]
+    assert "没有文件名称" in preview.rows[1].message
+
+
+def test_a_title_printed_with_its_issuer_in_front_still_matches(lib, new_doc):
+    issuer = "宣汉县人民政府办公室"
+    doc_id = new_doc(f"{issuer}关于规范村级公益事业建设的通知", "宣府办〔2018〕77号", issuer=issuer)
+    data = _csv([["文件名称", "清理结果"], ["关于规范村级公益事业建设的通知", "废止"]])
+    assert _shape(preview_file(lib, data)) == [(2, "matched", doc_id, "repealed")]

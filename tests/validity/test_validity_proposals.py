@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from library.cli import main
+from library.ingest import ingest_paths
 from library.models import Document, StatusProposal
 from library.validity import (
     ValidityError,
@@ -110,3 +111,39 @@ def test_cli_lists_confirms_and_rejects(lib, new_doc, home):
     result = runner.invoke(main, [*base, "reject", str(rows[0]["id"]), "--reason", "不同"])
     assert result.exit_code == 0, result.output
     assert json.loads(runner.invoke(main, [*base, "--json"]).output) == []
+
+
+OLD_TEXT = """宣府办〔2019〕3号
+宣汉县人民政府办公室
+关于加强政务公开工作的通知
+各乡镇人民政府、街道办事处，县级有关部门：
+为进一步加强政务公开工作，现就有关事项通知如下。
+一、加大主动公开力度。各单位要及时公开政策文件。
+宣汉县人民政府办公室
+2019年3月1日
+"""
+NEW_TEXT = """宣府办〔2024〕9号
+宣汉县人民政府办公室
+关于全面推进政务公开的实施意见
+各乡镇人民政府、街道办事处，县级有关部门：
+为全面推进政务公开工作，提出如下意见。
+一、坚持以公开为常态、不公开为例外。
+二、本意见自2024年3月1日起施行，原《关于加强政务公开工作的通知》（宣府办〔2019〕3号）同时废止。
+宣汉县人民政府办公室
+2024年2月1日
+"""
+
+
+def test_a_real_同时废止_clause_through_ingest_becomes_one_proposal(lib, tmp_path):
+    (tmp_path / "old.txt").write_text(OLD_TEXT, encoding="utf-8")
+    (tmp_path / "new.txt").write_text(NEW_TEXT, encoding="utf-8")
+    report = ingest_paths(lib, [tmp_path / "old.txt", tmp_path / "new.txt"])
+    ids = {f.path.rsplit("/", 1)[-1]: f.document_id for f in report.files}
+    with lib.db.session() as s:
+        propose_replacements(s, s.get(Document, ids["new.txt"]))  # a no-op once ingest calls it
+        rows = [
+            (p.document_id, p.proposed_status, p.source_document_id) for p in pending_proposals(s)
+        ]
+    # the clause names the old document twice (title and 文号): one proposal, nothing changed
+    assert rows == [(ids["old.txt"], "repealed", ids["new.txt"])]
+    assert doc_state(lib, ids["old.txt"])["status"] == "valid"
