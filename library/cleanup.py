@@ -54,6 +54,7 @@ OUTCOME_LABELS = {
 }
 PROBLEM_OUTCOMES = ("ambiguous", "not_found", "invalid")
 MAX_ROWS = 10_000
+MAX_UNPACKED_BYTES = 200 * 2**20
 # Below this title similarity a 文号 match is still taken, but the clerk is warned.
 TITLE_WARN_BELOW = 60.0
 
@@ -177,7 +178,24 @@ def _find_header(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
     )
 
 
+def _check_unpacked_size(data: bytes) -> None:
+    """A small upload must not unpack into gigabytes (a zip bomb) before a row is read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except zipfile.BadZipFile as exc:
+        raise CleanupError(
+            "无法读取该 Excel 文件（文件已损坏）；请用 Excel 或 WPS 另存为 .xlsx 后重试。"
+        ) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise CleanupError(
+            f"该 Excel 文件解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB，不像清理结果表；"
+            "请只保留清理结果所在的工作表后重试。"
+        )
+
+
 def _read_xlsx(data: bytes) -> list[list[str]]:
+    _check_unpacked_size(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from library import cleanup as cleanup_module
 from library.cleanup import CleanupError, apply_sheet, preview_file, read_sheet, undo_batch
 from library.cli import main
 from library.models import CleanupBatch, QAEntry, StatusChange
@@ -231,3 +232,9 @@ def test_a_title_printed_with_its_issuer_in_front_still_matches(lib, new_doc):
     doc_id = new_doc(f"{issuer}关于规范村级公益事业建设的通知", "宣府办〔2018〕77号", issuer=issuer)
     data = _csv([["文件名称", "清理结果"], ["关于规范村级公益事业建设的通知", "废止"]])
     assert _shape(preview_file(lib, data)) == [(2, "matched", doc_id, "repealed")]
+
+
+def test_a_sheet_that_unpacks_too_large_is_refused_before_reading(lib, built, monkeypatch):
+    monkeypatch.setattr(cleanup_module, "MAX_UNPACKED_BYTES", 4096)  # a real bomb is slow to build
+    with pytest.raises(CleanupError, match="解压后超过"):
+        preview_file(lib, as_xlsx())
