@@ -322,7 +322,6 @@ def restore_change(session: Session, change: StatusChange, *, actor: str, reason
     before = change.before or {}
     current = _snapshot(doc)
     basis = f"撤销：{change.basis_title or ''}".strip("：")
-    undo_before = current
     touched = Touched(doc_ids={doc.id})
     undo = StatusChange(
         document_id=doc.id,
@@ -337,7 +336,7 @@ def restore_change(session: Session, change: StatusChange, *, actor: str, reason
         actor=actor,
         batch_id=change.batch_id,
         reverts_id=change.id,
-        before=undo_before,
+        before=current,
     )
     session.add(undo)
     doc.status = undo.new_status
