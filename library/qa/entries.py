@@ -29,7 +29,7 @@ from ..models import (
     QATopic,
     QAVersion,
 )
-from ..titles import TitleMatcher, best_or_ambiguous
+from ..titles import TitleMatcher, best_or_ambiguous, title_keys
 
 QUESTION_MAX = 300
 ANSWER_MAX = 20_000
@@ -231,9 +231,9 @@ class BasisResolver:
     def _by_title(self, title: str) -> int | None:
         if self._titles is None:
             rows = self.session.execute(
-                select(Document.id, Document.title, Document.status, Document.kind)
+                select(Document.id, Document.title, Document.issuer, Document.status, Document.kind)
             ).all()
-            self._titles = TitleMatcher({r.id: r.title for r in rows})
+            self._titles = TitleMatcher({r.id: title_keys(r.title, r.issuer) for r in rows})
             self._status = {r.id: (r.status, r.kind) for r in rows}
         best, close = best_or_ambiguous(self._titles.find(title))
         if best is not None:

@@ -22,7 +22,7 @@ import re
 import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,8 @@ HOTLINE_STATUSES = ("published", "needs_review")
 # help a query straddling two, answer and topic break ties.
 W_PHRASE, W_BIGRAM, W_BAG, W_ANSWER, W_TOPIC = 1.0, 0.35, 0.4, 0.25, 0.5
 PREFIX_WEIGHT = 0.5
+# Results scoring below this share of the best one are noise to an agent on the phone.
+MIN_RELATIVE_SCORE = 0.2
 MAX_PREFIX_TERMS = 30
 K1, B = 1.2, 0.75
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -67,22 +69,19 @@ class Hit:
     score: float
 
 
-def canonical_map(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Each synonym word -> one representative of its group (groups sharing a word merge)."""
-    parent: dict[str, str] = {}
+def synonym_canon(word: str, neighbours: Callable[[str], tuple[str, ...]]) -> str:
+    """One representative for the whole group a synonym word belongs to.
 
-    def root(w: str) -> str:
-        while parent.setdefault(w, w) != w:
-            parent[w] = parent[parent[w]]
-            w = parent[w]
-        return w
-
-    for word, others in synonyms.items():
-        for other in others:
-            a, b = root(word), root(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return {w: root(w) for w in parent}
+    Groups sharing a word are one group (借钱 借款 + 借款 贷款), so the representative is the
+    smallest word reachable through `neighbours`; every word of the group gets the same one.
+    """
+    seen, todo = {word}, [word]
+    while todo:
+        for other in neighbours(todo.pop()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return min(seen)
 
 
 class _Field:
@@ -129,7 +128,7 @@ class QAFinder:
 
     def __init__(self, analyzer: Analyzer, entries: Iterable[FinderEntry]) -> None:
         self.analyzer = analyzer
-        self.canon = canonical_map(analyzer.dictionary.synonyms)
+        self._canon: dict[str, str] = {}
         self.status: dict[int, str] = {}
         self.external: dict[str, int] = {}
         self.phrases, self.bigrams, self.answers, self.topics = (
@@ -150,23 +149,40 @@ class QAFinder:
 
     def words(self, text: str) -> list[str]:
         """Canonical words of a text, stopwords dropped, in order."""
-        return [self.canon.get(w, w) for w, _, _ in self._tokens(text)]
+        return [w for w, _, _ in self._tokens(text)]
+
+    def _canonical(self, word: str) -> str:
+        canon = self._canon.get(word)
+        if canon is None:
+            canon = synonym_canon(word, lambda w: self.analyzer.synonyms.find(w).get(w, ()))
+            self._canon[word] = canon
+        return canon
+
+    def _synonym_spans(self, folded: str) -> list[tuple[int, int, str]]:
+        """(start, end, canonical word) of each synonym word in the text, longest words first,
+        never overlapping: 社保卡 is one word, not 社保 + 卡."""
+        spans: list[tuple[int, int, str]] = []
+        for word in sorted(self.analyzer.synonyms.find(folded), key=len, reverse=True):
+            for m in re.finditer(re.escape(word), folded):
+                if all(m.end() <= s or m.start() >= e for s, e, _ in spans):
+                    spans.append((m.start(), m.end(), self._canonical(word)))
+        return spans
 
     def _tokens(self, text: str) -> list[tuple[str, int, int]]:
-        """(word, start, end) in the folded text, stopwords dropped.
+        """(word, start, end) in the folded text, stopwords dropped, synonyms canonical.
 
-        A synonym word is atomic: the pieces search-mode segmentation also emits for it (自由,
-        职业 inside 自由职业者) are dropped, so an entry that spells the synonym out literally does
+        A synonym word is atomic: the pieces segmentation makes of it (自由, 职业 inside
+        自由职业者) are dropped, so an entry that spells one word of a group out literally does
         not outrank one using another word of the same group.
         """
-        tokens = self._split_guesses(self.analyzer.tokens(text))
-        spans = [(s, e) for w, s, e in tokens if w in self.canon]
-        return [
-            (word, start, end)
-            for word, start, end in tokens
-            if word not in QUERY_STOPWORDS
-            and (word in self.canon or not any(s <= start and end <= e for s, e in spans))
-        ]
+        folded = fold(text)
+        spans = self._synonym_spans(folded)
+        out = [(canon, start, end) for start, end, canon in spans]
+        for word, start, end in self._split_guesses(self.analyzer.tokens_of_folded(folded)):
+            if word in QUERY_STOPWORDS or any(s <= start and end <= e for s, e, _ in spans):
+                continue
+            out.append((word, start, end))
+        return sorted(out, key=lambda t: (t[1], t[2]))
 
     def char_bigrams(self, text: str) -> list[str]:
         """Bigrams of the meaningful stretches of a text (stopwords cut the stretches)."""
@@ -255,7 +271,8 @@ class QAFinder:
             ((s, i) for i, s in acc.items() if self.status.get(i) in allowed),
             key=lambda p: (-p[0], p[1]),
         )
-        return [Hit(i, round(s, 4)) for s, i in ranked[:limit]]
+        floor = ranked[0][0] * MIN_RELATIVE_SCORE if ranked else 0.0
+        return [Hit(i, round(s, 4)) for s, i in ranked[:limit] if s >= floor]
 
 
 # --- the finder kept in step with the database -------------------------------------------------

@@ -9,16 +9,7 @@ import pytest
 
 from library.core import Library
 from library.qa.importer import import_file
-from tests.qa.support import SAMPLE_QA, ingest_seeds
-
-
-def build_qa_library(lib: Library) -> dict[str, int]:
-    """Seeds 000, 003 and 004 ingested for real, then the sample Q&A base imported, as the demo
-    does; returns {seed number: document id}."""
-    ids = ingest_seeds(lib, "000", "003", "004")
-    report = import_file(lib, SAMPLE_QA, actor="test", write=True)
-    assert report.counts["error"] == 0, report.to_dict()
-    return ids
+from tests.qa.support import SAMPLE_QA, build_qa_library, ingest_seeds
 
 
 @pytest.fixture

@@ -33,6 +33,17 @@ def ingest_seeds(lib: Library, *numbers: str) -> dict[str, int]:
     return ids
 
 
+def build_qa_library(lib: Library) -> dict[str, int]:
+    """Seeds 000, 003 and 004 ingested for real, then the sample Q&A base imported, as the demo
+    does; returns {seed number: document id}."""
+    from library.qa.importer import import_file
+
+    ids = ingest_seeds(lib, "000", "003", "004")
+    report = import_file(lib, SAMPLE_QA, actor="test", write=True)
+    assert report.counts["error"] == 0, report.to_dict()
+    return ids
+
+
 PASSWORD = "correct horse battery staple"
 ACCOUNTS = {"admin": "admin1", "editor": "editor1", "agent": "agent1", "legal": "clerk"}
 
