@@ -1,0 +1,65 @@
+"""Full build of the whole lawref corpus (3,424 files, ~20 M characters) on this machine.
+
+Reads every file with the project's parser first (timed apart), then times `SearchIndex.rebuild`:
+segmentation and Whoosh writing on every core, the checks and the atomic swap. Target: <= 60 s.
+
+    .venv/bin/python bench/index_build.py [--index PATH] [--procs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _lawref import DEFAULT_INDEX, LAWREF, ROOT, records, write_result  # noqa: E402
+
+from indexer.index import SearchIndex  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    ap.add_argument("--corpus", type=Path, default=LAWREF)
+    ap.add_argument("--procs", type=int, default=None, help="writer processes (default: cores)")
+    args = ap.parse_args()
+    if not (args.corpus / "metadata.csv").exists():
+        sys.exit(f"lawref corpus not found at {args.corpus}")
+
+    started = time.perf_counter()
+    recs = list(records(args.corpus))
+    read_s = time.perf_counter() - started
+    chars = sum(len(r.title) + len(r.body) for r in recs)
+
+    index = SearchIndex(args.index, dictionary_dir=ROOT / "data" / "dict", procs=args.procs)
+    started = time.perf_counter()
+    report = index.rebuild(recs, expected_count=len(recs))
+    build_s = time.perf_counter() - started
+    index.close()
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {
+        "files": len(recs),
+        "characters": chars,
+        "cores": os.cpu_count(),
+        "read_parse_seconds": round(read_s, 2),
+        "build_seconds": round(build_s, 2),
+        "chars_per_second": round(chars / build_s),
+        "count": report["count"],
+        "size_mb": round(report["size_bytes"] / 2**20, 1),
+        "peak_rss_mb_parent": round(peak_mb),
+        "target_build_seconds": 60,
+        "path": report["path"],
+    }
+    for key, value in result.items():
+        print(f"{key:>22}: {value}")
+    print(f"{'':>22}  -> {write_result('index_build', result)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,300 @@
+"""From what a user typed to a Whoosh query, without ever raising.
+
+There is no query syntax to get wrong: quoted text is a phrase that must occur exactly, a 文号
+finds its document, everything else is words. Operators (AND, OR, NOT, +, -, *) and symbols are
+treated as the punctuation they are to a citizen; a paste of any length is cut to its first words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from whoosh import matching
+from whoosh.matching.binary import IntersectionMatcher
+from whoosh.query import And, AndMaybe, Or, Query, Term
+from whoosh.query.spans import SpanWrappingMatcher
+from whoosh.util import make_binary_tree
+
+from parsers.docnumber import find_doc_numbers, normalize_doc_number
+
+from .analyzer import QUERY_STOPWORDS, Analyzer, fold
+from .schema import title_key
+
+MAX_QUERY_CHARS = 2000
+MAX_TERMS = 48
+MAX_PHRASES = 8
+MAX_PHRASE_WORDS = 32
+
+# Per-field weights: a word in the title says far more about a record than one in its body.
+FIELD_BOOSTS = {"title": 3.0, "alt": 4.0, "issuer_text": 1.5, "body": 1.0}
+SYNONYM_WEIGHT = 0.8  # an alias found is nearly as good as the word typed
+TITLE_EXACT_BOOST = 40.0
+DOC_NUMBER_BOOST = 500.0
+
+_PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SINGLE_CJK = re.compile(r"[\u3400-\u9fff]")
+MIN_COMMON_DF = 300  # in a small library nothing is skipped: it costs nothing there
+COMMON_SHARE = 0.25  # a word in more than this share of bodies is matched in titles only
+
+
+@dataclass
+class QueryPlan:
+    """What a query asks for, analysed once and used for matching, ranking and highlighting."""
+
+    text: str
+    terms: list[str] = field(default_factory=list)  # free words, search mode, stopwords out
+    words: list[str] = field(default_factory=list)  # free words, precise mode, for title coverage
+    phrases: list[list[tuple[str, int]]] = field(default_factory=list)  # (word, offset) each
+    phrase_texts: list[str] = field(default_factory=list)
+    doc_numbers: list[str] = field(default_factory=list)  # normalised
+    key: str = ""  # title_key of the whole query
+    # synonym word found in the query -> the other words of its groups
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # each of those other words -> its own words with offsets (one word, or an exact phrase)
+    alternatives: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # what was asked, one entry per idea ("网上", "个人信息", "泄露"): the words and synonyms that
+    # stand for it, for counting how many of the asked ideas a record holds
+    concepts: list[list[list[str]]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.terms or self.phrases or self.doc_numbers)
+
+    def highlight_terms(self) -> set[str]:
+        found = set(self.terms) | set(self.phrase_texts) | set(self.alternatives)
+        return {t for t in found if t}
+
+    def title_alternatives(self, word: str) -> list[str]:
+        """Words that stand for `word` in a title: itself and the synonyms of what holds it."""
+        out = [word]
+        for found, alts in self.synonyms.items():
+            if word in found:
+                out += alts
+        return out
+
+    def analysed_terms(self) -> list[str]:
+        """The terms as a user-facing list: phrases whole, then the words."""
+        return list(dict.fromkeys(self.phrase_texts + self.terms))
+
+
+def plan_query(text: str, analyzer: Analyzer) -> QueryPlan:
+    raw = _CONTROL.sub(" ", text or "")[:MAX_QUERY_CHARS].strip()
+    plan = QueryPlan(text=raw)
+    if not raw:
+        return plan
+    plan.doc_numbers = list(
+        dict.fromkeys(normalize_doc_number(m.group(0)) for m in find_doc_numbers(raw))
+    )
+    folded = fold(raw)
+    rest = folded
+    for m in list(_PHRASE.finditer(folded))[:MAX_PHRASES]:
+        inner = next(g for g in m.groups() if g is not None).strip()
+        words = _phrase_words(inner, analyzer)
+        rest = rest.replace(m.group(0), " ", 1)
+        if words:
+            plan.phrases.append(words)
+            plan.phrase_texts.append(inner)
+    plan.key = title_key(folded)
+    tokens = analyzer.tokens_of_folded(rest)
+    plan.terms = _drop_stopwords(list(dict.fromkeys(w for w, _, _ in tokens)))[:MAX_TERMS]
+    precise = analyzer.tokens_of_folded(rest, mode="default")
+    plan.words = _drop_stopwords(list(dict.fromkeys(w for w, _, _ in precise)))[:MAX_TERMS]
+    found = analyzer.synonyms.find_spans(rest)
+    plan.synonyms = {w: alts for w, (alts, _) in found.items() if w not in QUERY_STOPWORDS}
+    for alts in plan.synonyms.values():
+        for alt in alts:
+            if alt not in plan.alternatives:
+                plan.alternatives[alt] = _phrase_words(alt, analyzer)
+    plan.concepts = _concepts(plan, tokens, precise, found)
+    return plan
+
+
+def _concepts(plan: QueryPlan, tokens: list, precise: list, found: dict) -> list[list[list[str]]]:
+    """Group what was typed into ideas: each precise word is one, a synonym found in the query is
+    one (absorbing the words it overlaps); each idea lists its search-mode words and the word
+    lists of its synonyms."""
+    spans: list[tuple[int, int, list[list[str]]]] = []
+    for word, (alts, (start, end)) in found.items():
+        if word in plan.synonyms:
+            spans.append(
+                (start, end, [[word]] + [[w for w, _ in plan.alternatives[a]] for a in alts])
+            )
+    kept = set(plan.words)
+    for word, start, end in precise:
+        if word in kept and not any(s < end and start < e for s, e, _ in spans):
+            spans.append((start, end, []))
+    out = []
+    terms = set(plan.terms)
+    for start, end, words in sorted(spans):
+        inside = [[w] for w, s, e in tokens if start <= s and e <= end and w in terms]
+        group = list({tuple(g): g for g in inside + words}.values())
+        # A single character (打, 分, 税) is weak evidence of an idea; it counts only when the
+        # idea has nothing longer.
+        longer = [g for g in group if len("".join(g)) > 1]
+        if longer:
+            out.append(longer)
+    return out[:MAX_TERMS]
+
+
+def _drop_stopwords(words: list[str]) -> list[str]:
+    """Question words go, unless nothing else is left ("怎么办" alone still searches)."""
+    kept = [w for w in words if w not in QUERY_STOPWORDS]
+    return kept or words
+
+
+def _phrase_words(inner: str, analyzer: Analyzer) -> list[tuple[str, int]]:
+    """Non-overlapping words of a phrase with their offsets from its first word."""
+    out: list[tuple[str, int]] = []
+    start = None
+    for word, begin, _end in analyzer.tokens_of_folded(inner, mode="default"):
+        if start is None:
+            start = begin
+        out.append((word, begin - start))
+    return out[:MAX_PHRASE_WORDS]
+
+
+class TermStats(Protocol):
+    """What query building needs from the index: how many records hold a word."""
+
+    def doc_count_all(self) -> int: ...
+
+    def doc_frequency(self, fieldname: str, text: str) -> int: ...
+
+
+def build_query(plan: QueryPlan, stats: TermStats) -> Query | None:
+    """The Whoosh query of a plan, or None when nothing searchable was typed.
+
+    A record matches on a distinctive word (or synonym) in any field, its whole title, or its
+    文号. A word found in most records of a field (管理, 规定 in titles; 申请, 政府 in bodies), or a
+    single character in a body, is left out of that field: it says little about which record is
+    meant, and walking its long posting list is most of the cost of a search. Ranking still sees
+    such words in titles (see `search._coverage`). A query made only of such words must find all
+    of them in a body.
+    """
+    match: list[Query] = []
+    limit = max(COMMON_SHARE * stats.doc_count_all(), MIN_COMMON_DF)
+    if plan.terms:
+        common: list[str] = []
+        for term in plan.terms:
+            for f, boost in FIELD_BOOSTS.items():
+                single = f == "body" and _SINGLE_CJK.fullmatch(term)
+                df = 0 if single else stats.doc_frequency(f, term)
+                if 0 < df <= limit:
+                    match.append(Term(f, term, boost=boost))
+                elif f == "body" and df > limit:
+                    common.append(term)
+        if common and not any(q.field() == "body" for q in match):
+            match.append(And([Term("body", w) for w in common]))
+    for words in plan.alternatives.values():
+        match += _alternative(words, stats, limit)
+    if plan.key:
+        match.append(Term("title_key", plan.key, boost=TITLE_EXACT_BOOST))
+    match += [Term("doc_number_norm", n, boost=DOC_NUMBER_BOOST) for n in plan.doc_numbers]
+    if plan.phrases:
+        required: Query = And(
+            [
+                Or([ExactPhrase(f, words, boost=FIELD_BOOSTS[f]) for f in ("title", "alt", "body")])
+                for words in plan.phrases
+            ]
+        )
+        return AndMaybe(required, _or(match)) if match else required
+    return _or(match) if plan.terms or plan.doc_numbers else None
+
+
+def _alternative(words: list[tuple[str, int]], stats: TermStats, limit: float) -> list[Query]:
+    """A synonym searched as what it is made of: one word, or its words as an exact phrase."""
+    out: list[Query] = []
+    for f, boost in FIELD_BOOSTS.items():
+        dfs = [stats.doc_frequency(f, w) for w, _ in words]
+        if not words or min(dfs) == 0:
+            continue
+        if len(words) == 1:
+            if dfs[0] <= limit:
+                out.append(Term(f, words[0][0], boost=boost * SYNONYM_WEIGHT))
+        else:
+            out.append(ExactPhrase(f, words, boost=boost * SYNONYM_WEIGHT))
+    return out
+
+
+def _or(queries: list[Query]) -> Query:
+    """A flat union; Whoosh's binary tree of unions beats its preloaded arrays here."""
+    q = Or(queries)
+    q.matcher_type = Or.DEFAULT_MATCHER
+    return q
+
+
+class ExactPhrase(Query):
+    """Matches when every word occurs at its exact character offset from the first word.
+
+    Token positions in this index are character offsets, so this is an exact phrase test that also
+    holds where the search-mode segmentation of the document overlaps or differs around the phrase.
+    """
+
+    def __init__(self, fieldname: str, words: list[tuple[str, int]], boost: float = 1.0) -> None:
+        self.fieldname = fieldname
+        self.words = words
+        self.boost = boost
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExactPhrase) and (self.fieldname, self.words, self.boost) == (
+            other.fieldname,
+            other.words,
+            other.boost,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, tuple(self.words), self.boost))
+
+    def __repr__(self) -> str:
+        return f"ExactPhrase({self.fieldname!r}, {self.words!r}, boost={self.boost})"
+
+    def field(self) -> str:
+        return self.fieldname
+
+    def has_terms(self) -> bool:
+        return True
+
+    def terms(self, phrases: bool = False):  # noqa: ANN201 - Whoosh protocol
+        if phrases:
+            for word, _ in self.words:
+                yield (self.fieldname, word)
+
+    def estimate_size(self, ixreader) -> int:  # noqa: ANN001
+        return min(ixreader.doc_frequency(self.fieldname, w) for w, _ in self.words)
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201
+        reader = searcher.reader()
+        if not self.words or any((self.fieldname, w) not in reader for w, _ in self.words):
+            return matching.NullMatcher()
+        ms = [Term(self.fieldname, w).matcher(searcher, context) for w, _ in self.words]
+        m = _OffsetMatcher(ms, [off for _, off in self.words])
+        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _OffsetMatcher(SpanWrappingMatcher):
+    def __init__(self, ms: list, offsets: list[int]) -> None:
+        self.ms = ms
+        self.offsets = offsets
+        super().__init__(make_binary_tree(IntersectionMatcher, ms))
+
+    def copy(self) -> _OffsetMatcher:
+        return _OffsetMatcher([m.copy() for m in self.ms], self.offsets)
+
+    def supports_block_quality(self) -> bool:
+        return False  # quality skipping would step past the offset test
+
+    def replace(self, minquality: float = 0):  # noqa: ANN201
+        return self if self.is_active() else matching.NullMatcher()
+
+    def _get_spans(self) -> list:
+        from whoosh.query.spans import Span
+
+        first = self.ms[0].value_as("positions")
+        others = [
+            (set(m.value_as("positions")), off - self.offsets[0])
+            for m, off in zip(self.ms[1:], self.offsets[1:], strict=True)
+        ]
+        return [Span(p) for p in first if all(p + off in s for s, off in others)]
