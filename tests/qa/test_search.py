@@ -108,6 +108,7 @@ def test_eval_set_is_written_for_the_purpose() -> None:
     from tests.qa.support import SAMPLE_QA
 
     queries = json.loads(EVAL.read_text(encoding="utf-8"))["queries"]
+    holdout = json.loads(EVAL.with_name("qa_eval_holdout.json").read_text(encoding="utf-8"))
     with SAMPLE_QA.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) >= 30 and len(queries) >= 60
@@ -115,7 +116,9 @@ def test_eval_set_is_written_for_the_purpose() -> None:
         s for r in rows for s in r["similar_questions"].split("|")
     }
     ids = {r["external_id"] for r in rows}
-    for q in queries:
+    held = holdout["queries"]
+    assert not {q["query"] for q in held} & {q["query"] for q in queries}
+    for q in queries + held:
         assert q["expected"] in ids
         assert q["query"] not in phrasings
 
