@@ -175,7 +175,7 @@ def build_query(plan: QueryPlan, stats: TermStats) -> Query | None:
     of them in a body.
     """
     match: list[Query] = []
-    limit = max(COMMON_SHARE * stats.doc_count_all(), MIN_COMMON_DF)
+    limit = common_limit(stats)
     if plan.terms:
         common: list[str] = []
         for term in plan.terms:
@@ -204,6 +204,11 @@ def build_query(plan: QueryPlan, stats: TermStats) -> Query | None:
     return _or(match) if plan.terms or plan.doc_numbers else None
 
 
+def common_limit(stats: TermStats) -> float:
+    """Above this many records, a word is too common to select records by (see build_query)."""
+    return max(COMMON_SHARE * stats.doc_count_all(), MIN_COMMON_DF)
+
+
 def _alternative(words: list[tuple[str, int]], stats: TermStats, limit: float) -> list[Query]:
     """A synonym searched as what it is made of: one word, or its words as an exact phrase."""
     out: list[Query] = []
@@ -220,9 +225,9 @@ def _alternative(words: list[tuple[str, int]], stats: TermStats, limit: float) -
 
 
 def _or(queries: list[Query]) -> Query:
-    """A flat union; Whoosh's binary tree of unions beats its preloaded arrays here."""
+    """A flat union, scored through preloaded arrays: faster here than a tree of unions."""
     q = Or(queries)
-    q.matcher_type = Or.DEFAULT_MATCHER
+    q.matcher_type = Or.ARRAY_MATCHER
     return q
 
 

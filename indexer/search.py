@@ -23,6 +23,7 @@ from .schema import FACET_FIELDS
 from .snippets import highlight, snippet
 
 RERANK_WINDOW = 100
+_BITS_KEPT = 5000  # word bit sets kept per searcher
 MAX_PER_PAGE = 100
 QA_CURRENT_STATUS = "published"
 DOCUMENT_KINDS = ("document", "interpretation")
@@ -192,6 +193,7 @@ class _Columns:
         self.title_key = [_text(v) for v in values("title_key")]
         self.sort_date = [int(v or 0) for v in values("sort_date")]
         self._places: dict[str, str] = {}
+        self._bits: dict[tuple[str, str], int] = {}
 
     def place(self, key: str, analyzer: Analyzer) -> str:
         """The place a title is local to ("上海" for 上海市…条例), or "" for a national one."""
@@ -204,6 +206,27 @@ class _Columns:
         kind = self.facet_values["kind"][docnum]
         current = is_current(kind, self.facet_values["status"][docnum])
         return self.title_key[docnum], current, self.sort_date[docnum]
+
+    def bits_of_all(self, reader, fieldname: str, words: list[str]) -> int | None:  # noqa: ANN001
+        """Records holding every word in the field, as a bit set; None if a word is in none.
+        Bit sets of words are kept (a few hundred bytes each for thousands of records) because
+        the same common words come back query after query."""
+        out: int | None = None
+        for word in words:
+            key = (fieldname, word)
+            bits = self._bits.get(key)
+            if bits is None:
+                bits = 0
+                if key in reader:
+                    for d in reader.postings(fieldname, word).all_ids():
+                        bits |= 1 << d
+                if len(self._bits) >= _BITS_KEPT:
+                    self._bits.pop(next(iter(self._bits)))
+                self._bits[key] = bits
+            if not bits:
+                return None
+            out = bits if out is None else out & bits
+        return out
 
     def facets(self, docnums: Iterable[int]) -> dict[str, list[tuple[str, int]]]:
         docnums = list(docnums)
@@ -249,7 +272,7 @@ def _rerank(
         return top
     cols = _columns(searcher)
     facts = {docnum: cols.get(docnum) for _, docnum in top}
-    coordination = _coordination(searcher.reader(), plan, {d for _, d in top})
+    coordination = _coordination(cols, searcher.reader(), plan, {d for _, d in top})
     scored = []
     for score, docnum in top:
         key, current, _ = facts[docnum]
@@ -264,38 +287,28 @@ def _rerank(
     return _versions_in_order(scored, facts)
 
 
-def _coordination(reader, plan: QueryPlan, docnums: set[int]) -> dict[int, float]:  # noqa: ANN001
+def _coordination(cols: _Columns, reader, plan: QueryPlan, docnums: set[int]) -> dict[int, float]:  # noqa: ANN001
     """Share of the asked ideas each record holds (a word or synonym of each, in any text field).
     A record holding every idea beats one that holds one of them often or in its title."""
     held: dict[int, int] = dict.fromkeys(docnums, 0)
     asked = 0
     for concept in plan.concepts:
-        found: set[int] = set()
+        found = 0
         known = False
         for words in concept:
             for fieldname in ("title", "alt", "body"):
-                docs = _docs_with_all(reader, fieldname, words, docnums)
-                if docs is not None:
+                bits = cols.bits_of_all(reader, fieldname, words)
+                if bits is not None:
                     known = True
-                    found |= docs
+                    found |= bits
         if known:
             asked += 1
-            for d in found:
-                held[d] += 1
+            for d in docnums:
+                if found >> d & 1:
+                    held[d] += 1
     if not asked:
         return {}
     return {d: max(n, 1) / asked for d, n in held.items()}
-
-
-def _docs_with_all(reader, fieldname: str, words: list[str], among: set[int]) -> set[int] | None:  # noqa: ANN001
-    """Which of `among` hold every word in the field; None when a word is in no record at all."""
-    out: set[int] | None = None
-    for word in words:
-        if (fieldname, word) not in reader:
-            return None
-        docs = among.intersection(reader.postings(fieldname, word).all_ids())
-        out = docs if out is None else out & docs
-    return out
 
 
 def _coverage(plan: QueryPlan, key: str) -> float:

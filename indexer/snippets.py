@@ -7,46 +7,52 @@ a `<script>` in a title or body is shown as text.
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from .analyzer import fold_clean, strip_litter
 
 SNIPPET_CHARS = 160
-SCAN_CHARS = 15_000  # a passage is looked for in the first part of a long law only: fast enough
+SCAN_CHARS = 10_000  # a passage is looked for in the first part of a long law only: fast enough
 _CONTEXT_BEFORE = 24
-_MAX_MATCHES = 4000
+_MAX_MATCHES = 300  # enough to place a passage; a long law has thousands
 
 
 def _one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
 
 
-def _pattern(terms: set[str]) -> re.Pattern[str] | None:
-    if not terms:
-        return None
-    alternatives = sorted(terms, key=len, reverse=True)  # longest first: 个人信息 before 个人
-    return re.compile("|".join(re.escape(t) for t in alternatives))
+def _matches(folded: str, terms: set[str]) -> list[tuple[int, int, str]]:
+    """Non-overlapping occurrences of the terms, in order, longer terms winning a tie.
+    str.find per term beats one regex alternation of all terms on long Chinese texts."""
+    found: list[tuple[int, int, str]] = []
+    for term in terms:
+        if not term:
+            continue
+        i = folded.find(term)
+        while i >= 0 and len(found) < _MAX_MATCHES:
+            found.append((i, i + len(term), term))
+            i = folded.find(term, i + len(term))
+    found.sort(key=lambda m: (m[0], -m[1]))
+    out: list[tuple[int, int, str]] = []
+    end = -1
+    for m in found:
+        if m[0] >= end:
+            out.append(m)
+            end = m[1]
+    return out
 
 
 def highlight(text: str, terms: set[str]) -> str:
     """The whole text, escaped, with every match marked (for titles)."""
     clean = _one_line(strip_litter(text))
-    pattern = _pattern(terms)
-    spans = [m.span() for m in pattern.finditer(fold_clean(clean))] if pattern else []
+    spans = [(s, e) for s, e, _ in _matches(fold_clean(clean), terms)]
     return _render(clean, spans, 0, len(clean), False)
 
 
 def snippet(text: str, terms: set[str], size: int = SNIPPET_CHARS) -> str:
     """The passage of `size` characters holding the most distinct matched words, marked."""
     clean = _one_line(strip_litter(text[:SCAN_CHARS]))
-    pattern = _pattern(terms)
-    matches = []
-    if pattern:
-        for i, m in enumerate(pattern.finditer(fold_clean(clean))):
-            if i >= _MAX_MATCHES:
-                break
-            matches.append((m.start(), m.end(), m.group(0)))
+    matches = _matches(fold_clean(clean), terms)
     if not matches:
         return _render(clean, [], 0, min(len(clean), size), len(text) > size)
     start = _best_window(matches, size)
@@ -62,9 +68,9 @@ def _best_window(matches: list[tuple[int, int, str]], size: int) -> int:
     span = size - _CONTEXT_BEFORE
     counts: dict[str, int] = {}
     best, best_start = (0, 0), 0
-    j = 0
+    j, n = 0, len(matches)
     for i, (start, _, _) in enumerate(matches):
-        while j < len(matches) and matches[j][1] <= start + span:
+        while j < n and matches[j][1] <= start + span:
             word = matches[j][2]
             counts[word] = counts.get(word, 0) + 1
             j += 1
