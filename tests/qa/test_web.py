@@ -283,3 +283,27 @@ def test_stats_page(agent: FlaskClient, qa_lib: Library) -> None:
     html = agent.get("/hotline/stats?period=day").get_data(as_text=True)
     assert "<svg" in html and "住房公积金在哪些情形下可以提取？" in html
     assert json.dumps(stats, ensure_ascii=False)
+
+
+def test_api_matches_its_openapi_description(anon: FlaskClient) -> None:
+    """With real entries (the shared contract test runs on a library without Q&A)."""
+    from pathlib import Path
+
+    from openapi_schema_validator import OAS31Validator
+
+    spec = json.loads(
+        (Path(__file__).resolve().parents[2] / "webapp" / "openapi.json").read_text("utf-8")
+    )
+
+    def check(url: str, path: str, status: str) -> None:
+        resp = anon.get(url)
+        assert str(resp.status_code) == status, url
+        schema = spec["paths"][path]["get"]["responses"][status]["content"]["application/json"]
+        OAS31Validator({"components": spec["components"], **schema["schema"]}).validate(
+            resp.get_json()
+        )
+
+    check("/api/qa/search?q=退伍回来找工作有啥政策", "/api/qa/search", "200")
+    check("/api/qa/search?q=低保&limit=99", "/api/qa/search", "400")
+    check("/api/qa/export", "/api/qa/export", "200")
+    check("/api/qa/export?format=doc", "/api/qa/export", "400")
