@@ -10,7 +10,14 @@ from sqlalchemy import select
 
 from ..models import QA_STATUS_LABELS, QA_STATUSES, Document
 from ..qa import stats as qa_stats
-from ..qa.entries import QAError, entry_dict, load_documents
+from ..qa.entries import (
+    TOPIC_MAX,
+    QAError,
+    ensure_topic,
+    entry_dict,
+    list_topics,
+    load_documents,
+)
 from ..qa.export import WRITERS, build_export
 from ..qa.extract import drafts_from_interpretation, link_pending_bases
 from ..qa.importer import import_file
@@ -238,6 +245,24 @@ def relink_cmd(lazy) -> None:  # noqa: ANN001
     """把按原文保存的依据关联到已入库的文件。Resolve pending basis references."""
     linked = commit_and_index(lazy.get(), lambda s: link_pending_bases(s, actor=cli_actor()))
     click.echo(f"已关联 {len(linked)} 条问答的依据")
+
+
+@qa.command("topics")
+@click.option("--add", "new", multiple=True, help="新增分类（可重复）。Add a topic.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_lib
+def topics_cmd(lazy, new: tuple[str, ...], as_json: bool) -> None:  # noqa: ANN001
+    """列出或新增问答分类。List or add topics."""
+    with lazy.get().db.session() as session:
+        for name in new:
+            if not name.strip() or len(name.strip()) > TOPIC_MAX:
+                fail(f"分类名称不能为空，且不超过 {TOPIC_MAX} 字。")
+            ensure_topic(session, name.strip())
+        names = list_topics(session)
+    if as_json:
+        emit_json(names)
+        return
+    click.echo("、".join(names))
 
 
 @qa.command("stats")

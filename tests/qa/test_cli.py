@@ -52,6 +52,9 @@ def test_qa_commands(home: Path, tmp_path: Path) -> None:
     code, out = _run(home, "qa", "export", "--format", "json")
     assert json.loads(out)["count"] == 56
 
+    code, out = _run(home, "qa", "topics", "--add", "养犬管理", "--json")
+    assert code == 0 and json.loads(out)[0] == "生育" and "养犬管理" in json.loads(out)
+
     code, out = _run(home, "qa", "show", str(entry_id), "--json")
     shown = json.loads(out)
     assert [v["status"] for v in shown["versions"]] == ["published", "needs_review", "published"]

@@ -14,8 +14,8 @@ from library.qa.search import (
     DICTIONARY_DIR,
     FinderEntry,
     QAFinder,
-    synonym_canon,
     search_entries,
+    synonym_canon,
 )
 from library.qa.workflow import commit_and_index, create_entry, retire, update_entry
 from tests.qa.support import EVAL
