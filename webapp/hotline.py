@@ -32,7 +32,6 @@ from sqlalchemy import select
 from wtforms import (
     DateField,
     HiddenField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -43,6 +42,7 @@ from library.qa import stats as qa_stats
 from library.qa.entries import (
     ANSWER_MAX,
     QUESTION_MAX,
+    EntryInput,
     QAError,
     check_input,
     entry_dict,
@@ -279,13 +279,6 @@ class ImportForm(FlaskForm):
     )
 
 
-class FilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    status = SelectField("状态", choices=[("", "全部"), *QA_STATUS_LABELS.items()])
-
-
 @bp.route("/review")
 @require_role(*EDITOR_ROLES)
 def review() -> Response | str:
@@ -320,7 +313,7 @@ def entries() -> Response | str:
     )
 
 
-def _form_input(form: EntryForm) -> object:
+def _form_input(form: EntryForm) -> EntryInput:
     return check_input(
         question=form.question.data,
         answer=form.answer.data,
