@@ -2,12 +2,13 @@
 
 The shared index ranks documents; for Q&A a dedicated in-memory structure does better and is
 fast enough to run on every keystroke. It uses the shared analyzer (繁简 folding, the user
-dictionary, the admin-edited synonyms) and ranks with BM25 over three views of each entry:
+dictionary, the admin-edited synonyms) and ranks each entry with BM25 over:
 
-- the words of the standard question and all its similar phrasings, with synonyms folded to one
-  canonical word on both sides, so 社保 meets 社会保险 and 娃 meets 子女;
-- character bigrams of those phrasings, which rescue words the segmenter split differently in the
-  query and in the entry (娃上小学 → 娃上 / 小学);
+- the words of its best-matching phrasing (the standard question or one of the similar ones),
+  with every synonym word folded to one representative of its group on both sides, so 社保 meets
+  社会保险 and 娃 meets 子女; plus character bigrams of that phrasing, which rescue words the
+  segmenter split differently in the query and in the entry;
+- the words of all its phrasings together, for a query that straddles two of them;
 - the words of the answer and the topic, weighted low: they break ties, they should not lead.
 
 The last word of a query still being typed also matches longer words it begins, so results make
@@ -124,7 +125,8 @@ class _Field:
 
 
 class QAFinder:
-    """An in-memory ranking of Q&A entries; immutable once built, so threads may share it."""
+    """An in-memory ranking of Q&A entries. Threads may share one: after building, the only state
+    that changes is a cache of synonym representatives."""
 
     def __init__(self, analyzer: Analyzer, entries: Iterable[FinderEntry]) -> None:
         self.analyzer = analyzer
@@ -202,6 +204,7 @@ class QAFinder:
         A caller's colloquial sentence glues a stopword to a key word far more often than it
         names a new word, and the glued form would match nothing.
         """
+        # The analyzer offers no public "is this a dictionary word"; its segmenter answers it.
         seg = getattr(self.analyzer, "_seg", None)
         if seg is None:
             return tokens
