@@ -264,7 +264,7 @@ class SearchIndex:
                 if attempt == 0:
                     self._drop_searcher()
                     continue
-                if attempt == 1 and (isinstance(exc, DATA_ERRORS) or not self._readable()):
+                if attempt == 1 and _looks_damaged(exc, self._readable):
                     self._drop_searcher()
                     with self._lock:
                         self._ix = None
@@ -358,7 +358,7 @@ class SearchIndex:
             except SearchIndexError:
                 raise
             except Exception as exc:
-                if attempt or not (isinstance(exc, DATA_ERRORS) or not self._readable()):
+                if attempt or not _looks_damaged(exc, self._readable):
                     raise
                 with self._lock:
                     self._ix = None
@@ -471,6 +471,22 @@ class SearchIndex:
             "dictionary": self.analyzer.dictionary.fingerprint,
         }
         (gen_dir / META).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _looks_damaged(exc: BaseException, readable: Callable[[], bool]) -> bool:
+    """Whether a failure while reading or writing means damaged files, not a bug here: the index
+    no longer opens, or Whoosh itself failed decoding its files (a data error raised in its own
+    code). A bug in this package must surface, not trigger a rebuild on every search."""
+    if not readable():
+        return True
+    if not isinstance(exc, DATA_ERRORS):
+        return False
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last is not None and f"{os.sep}whoosh{os.sep}" in last
 
 
 def _apply(ix: FileIndex, ops: Iterable[tuple[str, list]]) -> None:

@@ -106,7 +106,7 @@ def plan_query(text: str, analyzer: Analyzer) -> QueryPlan:
     plan.synonyms = {w: alts for w, (alts, _) in found.items() if w not in QUERY_STOPWORDS}
     for alts in plan.synonyms.values():
         for alt in alts:
-            if alt not in plan.alternatives:
+            if alt not in plan.alternatives and alt not in plan.terms:
                 plan.alternatives[alt] = _phrase_words(alt, analyzer)
     plan.concepts = _concepts(plan, tokens, precise, found)
     return plan
@@ -119,9 +119,8 @@ def _concepts(plan: QueryPlan, tokens: list, precise: list, found: dict) -> list
     spans: list[tuple[int, int, list[list[str]]]] = []
     for word, (alts, (start, end)) in found.items():
         if word in plan.synonyms:
-            spans.append(
-                (start, end, [[word]] + [[w for w, _ in plan.alternatives[a]] for a in alts])
-            )
+            alt_words = [[w for w, _ in plan.alternatives.get(a, [(a, 0)])] for a in alts]
+            spans.append((start, end, [[word], *alt_words]))
     kept = set(plan.words)
     for word, start, end in precise:
         if word in kept and not any(s < end and start < e for s, e, _ in spans):

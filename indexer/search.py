@@ -105,6 +105,10 @@ def visibility_filter(request: SearchQuery) -> Query | None:
     return parts[0] if len(parts) == 1 else And(parts)
 
 
+def _no_facets() -> dict[str, list[tuple[str, int]]]:
+    return {name: [] for name in FACET_FIELDS}
+
+
 class _TopAndAll(collectors.TopCollector):
     """The top N by score, and the set of every match (for the total and the facet counts)
     gathered in the same pass; Whoosh's own collector would run the query a second time."""
@@ -138,11 +142,13 @@ def run_search(searcher: Searcher, analyzer: Analyzer, request: SearchQuery) -> 
     page = max(int(request.page or 1), 1)
     plan = plan_query(request.text, analyzer)
     if plan.empty and plan.text:  # only symbols or operators: nothing to look for
-        return SearchResults(0, [], {}, page, per_page, [])
+        return SearchResults(0, [], _no_facets(), page, per_page, [])
     query = build_query(plan, searcher.reader()) or Every()
     by_date = request.sort == "date" or plan.empty
     wanted = page * per_page
     allowed = _allowed_docs(searcher, visibility_filter(request))
+    if allowed is not None and not allowed:  # Whoosh reads an empty filter as "no filter"
+        return SearchResults(0, [], _no_facets(), page, per_page, plan.analysed_terms())
     if by_date:
         results = searcher.search(
             query,
@@ -180,14 +186,20 @@ class _Columns:
     never load a stored document (a few hundred kB for a corpus of thousands)."""
 
     def __init__(self, searcher: Searcher) -> None:
-        reader = searcher.reader()
-        n = reader.doc_count_all()
+        leaves = searcher.reader().leaf_readers()
 
         def values(name: str) -> list:
-            if not n:
-                return []
-            column = reader.column_reader(name)
-            return [column[i] for i in range(n)]
+            # Per segment: Whoosh's multi-segment column reader mis-numbers documents when a
+            # segment has no value at all for the field (no column file written).
+            out: list = []
+            for leaf, _offset in leaves:
+                n = leaf.doc_count_all()
+                if leaf.has_column(name):
+                    column = leaf.column_reader(name)
+                    out += [column[i] for i in range(n)]
+                else:
+                    out += [None] * n
+            return out
 
         self.facet_values = {name: [_text(v) for v in values(name)] for name in FACET_FIELDS}
         self.title_key = [_text(v) for v in values("title_key")]

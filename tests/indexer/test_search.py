@@ -1,0 +1,286 @@
+"""Search behaviour on the seed documents and small hand-made records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.index import SearchIndex
+from indexer.search import SearchQuery
+
+from .conftest import record
+
+
+def ids(index: SearchIndex, text: str, **kw: object) -> list[str]:
+    return [h.id for h in index.search(SearchQuery(text=text, per_page=50, **kw)).hits]
+
+
+def test_simplified_query_finds_traditional_seed_with_converter_litter(seeded: SearchIndex) -> None:
+    # seed 000 writes 統(tǒng)籌政務公開 and 002 writes 要點(diǎn): litter must not split the words
+    assert "doc:1" in ids(seeded, "统筹政务公开和安全保密")
+    assert ids(seeded, "统筹政务公开和安全保密")[0] == "doc:1"
+    assert "doc:3" in ids(seeded, "四川省2018年政务公开工作要点")
+
+
+def test_traditional_query_finds_simplified_text(seeded: SearchIndex) -> None:
+    simplified = ids(seeded, "宣汉县政务公开")
+    traditional = ids(seeded, "宣漢縣政務公開")
+    assert simplified and simplified == traditional
+    assert simplified[0] == "doc:4"
+
+
+def test_snippet_shows_the_readers_script_without_litter(seeded: SearchIndex) -> None:
+    hit = next(h for h in seeded.search(SearchQuery(text="统筹")).hits if h.id == "doc:1")
+    assert "<mark>統籌</mark>" in hit.snippet
+    assert "tǒng" not in hit.snippet
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["宣府办〔2023〕41号", "宣府办[2023]41号", "宣府办（2023）41号", "宣府办【2023】041号"],
+)
+def test_doc_number_in_any_bracket_style_finds_its_document_first(
+    seeded: SearchIndex, number: str
+) -> None:
+    hits = seeded.search(SearchQuery(text=number)).hits
+    assert hits[0].id == "doc:4"
+    assert hits[0].doc_number == "宣府办〔2023〕41号"
+
+
+def test_doc_number_beats_documents_that_cite_it(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "关于转发有关通知的通知", "根据川办发〔2018〕25号文件要求，" * 5),
+            record("doc:2", "四川省政务公开工作要点", "正文", doc_number="川办发〔2018〕25号"),
+        ]
+    )
+    assert ids(index, "川办发(2018)25号")[0] == "doc:2"
+
+
+def test_quoted_phrase_matches_exactly(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "甲", "推进个人信息保护工作。"),
+            record("doc:2", "乙", "个人的信息需要保护。"),
+            record("doc:3", "丙", "保护个人信息。"),
+        ]
+    )
+    assert ids(index, '"个人信息保护"') == ["doc:1"]
+    assert ids(index, "“个人信息保护”") == ["doc:1"]
+    assert set(ids(index, "个人信息保护")) == {"doc:1", "doc:2", "doc:3"}
+
+
+def test_phrase_across_a_long_word_boundary(make_index) -> None:  # noqa: ANN001
+    # 信息保护 is not a word of 个人信息保护法's segmentation, yet it is in the text
+    index = make_index()
+    index.upsert([record("doc:1", "中华人民共和国个人信息保护法", "正文")])
+    assert ids(index, '"信息保护"') == ["doc:1"]
+    assert ids(index, '"保护信息"') == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"unbalanced quote',
+        "“半个引号",
+        "AND",
+        "OR NOT",
+        "+",
+        "-",
+        "*",
+        "政务 AND OR",
+        "((((",
+        "\\",
+        "<script>alert(1)</script>",
+        "title:政务",
+        "政务~2^3",
+        "\x00\x07",
+        "👍🏽",
+        "政务公开" * 500,
+        "的了吗",
+        "   ",
+    ],
+)
+def test_hostile_queries_never_error(seeded: SearchIndex, text: str) -> None:
+    results = seeded.search(SearchQuery(text=text))
+    assert results.total >= 0
+    assert all("<script" not in h.snippet for h in results.hits)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_a_valid_query(seeded_once: SearchIndex, text: str) -> None:
+    seeded_once.search(SearchQuery(text=text, include_all=True, sort="relevance"))
+
+
+@pytest.fixture(scope="module")
+def seeded_once(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from .conftest import DICT_DIR, seed_records
+
+    index = SearchIndex(tmp_path_factory.mktemp("hyp") / "index", dictionary_dir=DICT_DIR)
+    index.upsert(seed_records())
+    yield index
+    index.close()
+
+
+def test_long_paste_is_cut_not_refused(seeded: SearchIndex) -> None:
+    paste = (seeded.search(SearchQuery(text="政务公开")).hits[0].snippet * 40)[:5000]
+    results = seeded.search(SearchQuery(text=paste))
+    assert results.total > 0
+    assert len(results.terms) <= 60
+
+
+def test_empty_query_lists_newest_current_first(seeded: SearchIndex) -> None:
+    results = seeded.search(SearchQuery(text=""))
+    assert results.total == 5
+    dates = [h.date for h in results.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def _statuses(index: SearchIndex) -> None:
+    index.upsert(
+        [
+            record("doc:1", "养老服务条例", "养老服务", status="valid"),
+            record("doc:2", "养老服务条例", "养老服务旧版", status="repealed"),
+            record("doc:3", "养老服务办法", "养老服务", status="expired"),
+            record("doc:4", "养老补贴部分失效", "养老服务", status="partially_invalid"),
+            record("qa:1", "养老服务怎么申请", "答：养老服务", kind="qa", status="published"),
+            record("qa:2", "养老服务草稿问答", "答：养老服务", kind="qa", status="draft"),
+            record("doc:5", "养老服务条例解读", "养老服务", kind="interpretation"),
+        ]
+    )
+
+
+def test_default_shows_current_records_only_all_shows_everything(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    _statuses(index)
+    assert set(ids(index, "养老服务")) == {"doc:1", "doc:4", "qa:1", "doc:5"}
+    everything = index.search(SearchQuery(text="养老服务", include_all=True, per_page=50))
+    assert {h.id for h in everything.hits} == {f"doc:{i}" for i in range(1, 6)} | {"qa:1", "qa:2"}
+    assert {h.id: h.status for h in everything.hits}["doc:2"] == "repealed"
+    assert set(ids(index, "养老服务", statuses=["draft"])) == {"qa:2"}
+
+
+def test_one_query_returns_documents_interpretations_and_qa(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    _statuses(index)
+    kinds = {h.kind for h in index.search(SearchQuery(text="养老服务")).hits}
+    assert kinds == {"document", "interpretation", "qa"}
+    assert set(ids(index, "养老服务", kinds=["qa"])) == {"qa:1"}
+
+
+def test_current_version_ranks_above_the_old_one_even_when_all_shown(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert(
+        [
+            record(
+                "doc:1",
+                "物业管理条例",
+                "物业 " * 30,
+                status="amended",
+                published_date=date(2018, 1, 1),
+            ),
+            record(
+                "doc:2", "物业管理条例", "物业", status="valid", published_date=date(2024, 1, 1)
+            ),
+            record(
+                "doc:3",
+                "物业管理条例",
+                "物业 " * 30,
+                status="valid",
+                published_date=date(2003, 1, 1),
+            ),
+        ]
+    )
+    assert ids(index, "物业管理条例", include_all=True) == ["doc:2", "doc:3", "doc:1"]
+
+
+def test_title_that_is_the_question_beats_a_mention(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "关于加强基层治理的意见", "工伤保险条例 " * 40 + "工伤保险"),
+            record("doc:2", "工伤保险条例", "第一条 为了保障因工作遭受事故伤害的职工"),
+        ]
+    )
+    assert ids(index, "工伤保险条例")[0] == "doc:2"
+
+
+def test_synonym_finds_the_formal_word(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert([record("doc:1", "城市居民最低生活保障条例", "最低生活保障")])
+    assert ids(index, "低保怎么申请") == ["doc:1"]
+    hit = index.search(SearchQuery(text="低保")).hits[0]
+    assert "<mark>最低生活保障</mark>" in hit.title_html
+
+
+def test_facets_count_and_filters_combine(seeded: SearchIndex) -> None:
+    results = seeded.search(SearchQuery(text="政务公开"))
+    assert dict(results.facets["kind"]) == {"document": 3, "interpretation": 2}
+    assert dict(results.facets["year"])["2023"] == 1
+    assert results.facets["issuer"][0] == ("高安市人民政府办公室", 4)
+    filtered = seeded.search(
+        SearchQuery(text="政务公开", filters={"kind": ["document"], "year": ["2022", "2023"]})
+    )
+    assert {h.id for h in filtered.hits} == {"doc:4", "doc:5"}
+    assert filtered.total == 2
+    assert dict(filtered.facets["kind"]) == {"document": 2}
+    nothing = seeded.search(SearchQuery(text="政务公开", filters={"issuer": ["不存在的机关"]}))
+    assert nothing.total == 0 and nothing.hits == []
+
+
+def test_pagination_and_sort_by_date(seeded: SearchIndex) -> None:
+    pages = [
+        seeded.search(SearchQuery(text="政务公开", page=p, per_page=2, sort="date"))
+        for p in (1, 2, 3, 4)
+    ]
+    assert [len(p.hits) for p in pages] == [2, 2, 1, 0]
+    assert all(p.total == 5 for p in pages)
+    assert pages[0].pages == 3
+    order = [h.id for p in pages for h in p.hits]
+    assert len(set(order)) == 5
+    dates = [h.date for p in pages for h in p.hits]
+    assert dates == sorted(dates, reverse=True)
+    by_relevance = [
+        h.id
+        for p in (1, 2, 3)
+        for h in seeded.search(SearchQuery(text="政务公开", page=p, per_page=2)).hits
+    ]
+    assert sorted(by_relevance) == sorted(order)
+
+
+def test_highlights_are_escaped(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert(
+        [
+            record(
+                "doc:1", "<script>alert('政务')</script>公开", "<b>政务</b> & <img src=x onerror=1>"
+            )
+        ]
+    )
+    hit = index.search(SearchQuery(text="政务")).hits[0]
+    assert hit.title == "<script>alert('政务')</script>公开"  # the plain title stays as written
+    assert "<script>" not in hit.title_html and "&lt;script&gt;" in hit.title_html
+    assert "<mark>政务</mark>" in hit.title_html
+    assert "<b>" not in hit.snippet and "<img" not in hit.snippet
+    assert "&lt;b&gt;<mark>政务</mark>&lt;/b&gt; &amp;" in hit.snippet
+
+
+def test_hit_carries_the_record_fields(seeded: SearchIndex) -> None:
+    hit = seeded.search(SearchQuery(text="宣府办〔2023〕41号")).hits[0]
+    assert hit.kind == "document" and hit.status == "valid"
+    assert hit.issuer == "宣汉县人民政府办公室"
+    assert hit.date == "2023-05-22"
+    assert hit.source_file.startswith("003_")
+    assert hit.score > 0
+
+
+def test_delete_removes_from_search(seeded: SearchIndex) -> None:
+    seeded.delete(["doc:4"])
+    assert "doc:4" not in ids(seeded, "宣汉县")
+    assert seeded.count() == 4
