@@ -34,6 +34,10 @@ def examples(sample: Sample) -> dict[tuple[str, str], str]:
         ("/api/documents/{id}", "200"): f"/api/documents/{sample.doc}",
         ("/api/documents/{id}", "404"): "/api/documents/999999",
         ("/api/openapi.json", "200"): "/api/openapi.json",
+        ("/api/qa/search", "200"): "/api/qa/search?q=政务公开",
+        ("/api/qa/search", "400"): "/api/qa/search?q=政务公开&limit=0",
+        ("/api/qa/export", "200"): "/api/qa/export",
+        ("/api/qa/export", "400"): "/api/qa/export?format=pdf",
         ("/healthz", "200"): "/healthz",
     }
 
