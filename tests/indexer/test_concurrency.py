@@ -256,3 +256,17 @@ def test_rebuild_with_the_wrong_count_keeps_the_live_index(make_index) -> None: 
         index.rebuild(seed_records()[:2], expected_count=5)
     assert index.count() == 5
     assert state() == before  # no half-built generation left behind, pointer unchanged
+
+
+def test_a_failure_just_before_the_swap_leaves_the_old_generation_live(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.rebuild(seed_records())
+    live = (index.path / "CURRENT").read_text()
+
+    def crash() -> None:
+        raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        index.rebuild(seed_records()[:1], before_swap=crash)
+    assert (index.path / "CURRENT").read_text() == live
+    assert index.count() == 5
