@@ -41,6 +41,25 @@ COMMON_SHARE = 0.25  # a word in more than this share of bodies is matched in ti
 
 
 @dataclass
+class Concept:
+    """One idea of a query: what was typed, the known words inside it, and its synonyms."""
+
+    surface: str  # as typed, folded ("个人信息", "低保")
+    parts: list[str]  # search-mode words inside it (个人, 信息)
+    synonyms: list[list[str]]  # each synonym as its words (["最低生活保障"], ["驾驶", "机动车"])
+
+    def word_lists(self) -> list[list[str]]:
+        """Everything that shows a record holds the idea; a list must occur whole."""
+        return [[self.surface], *([p] for p in self.parts), *self.synonyms]
+
+    def title_credit(self, key: str) -> float:
+        """1 when a title holds the idea (or a synonym), else the share of it a part covers."""
+        if self.surface in key or any("".join(s) in key for s in self.synonyms):
+            return 1.0
+        return max((len(p) for p in self.parts if p in key), default=0) / len(self.surface)
+
+
+@dataclass
 class QueryPlan:
     """What a query asks for, analysed once and used for matching, ranking and highlighting."""
 
@@ -57,7 +76,8 @@ class QueryPlan:
     alternatives: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     # what was asked, one entry per idea ("网上", "个人信息", "泄露"): the words and synonyms that
     # stand for it, for counting how many of the asked ideas a record holds
-    concepts: list[list[list[str]]] = field(default_factory=list)
+    concepts: list[Concept] = field(default_factory=list)
+    folded_rest: str = ""  # the folded text outside quoted phrases
 
     @property
     def empty(self) -> bool:
@@ -66,14 +86,6 @@ class QueryPlan:
     def highlight_terms(self) -> set[str]:
         found = set(self.terms) | set(self.phrase_texts) | set(self.alternatives)
         return {t for t in found if t}
-
-    def title_alternatives(self, word: str) -> list[str]:
-        """Words that stand for `word` in a title: itself and the synonyms of what holds it."""
-        out = [word]
-        for found, alts in self.synonyms.items():
-            if word in found:
-                out += alts
-        return out
 
     def analysed_terms(self) -> list[str]:
         """The terms as a user-facing list: phrases whole, then the words."""
@@ -98,6 +110,7 @@ def plan_query(text: str, analyzer: Analyzer) -> QueryPlan:
             plan.phrases.append(words)
             plan.phrase_texts.append(inner)
     plan.key = title_key(folded)
+    plan.folded_rest = rest
     tokens = analyzer.tokens_of_folded(rest)
     plan.terms = _drop_stopwords(list(dict.fromkeys(w for w, _, _ in tokens)))[:MAX_TERMS]
     precise = analyzer.tokens_of_folded(rest, mode="default")
@@ -112,29 +125,30 @@ def plan_query(text: str, analyzer: Analyzer) -> QueryPlan:
     return plan
 
 
-def _concepts(plan: QueryPlan, tokens: list, precise: list, found: dict) -> list[list[list[str]]]:
+def _concepts(plan: QueryPlan, tokens: list, precise: list, found: dict) -> list[Concept]:
     """Group what was typed into ideas: each precise word is one, a synonym found in the query is
-    one (absorbing the words it overlaps); each idea lists its search-mode words and the word
-    lists of its synonyms."""
+    one (absorbing the words it overlaps); ideas with the same words (偷税漏税) count once."""
     spans: list[tuple[int, int, list[list[str]]]] = []
     for word, (alts, (start, end)) in found.items():
         if word in plan.synonyms:
             alt_words = [[w for w, _ in plan.alternatives.get(a, [(a, 0)])] for a in alts]
-            spans.append((start, end, [[word], *alt_words]))
+            spans.append((start, end, alt_words))
     kept = set(plan.words)
     for word, start, end in precise:
         if word in kept and not any(s < end and start < e for s, e, _ in spans):
             spans.append((start, end, []))
-    out = []
+    out: list[Concept] = []
+    seen: set[frozenset] = set()
     terms = set(plan.terms)
-    for start, end, words in sorted(spans):
-        inside = [[w] for w, s, e in tokens if start <= s and e <= end and w in terms]
-        group = list({tuple(g): g for g in inside + words}.values())
-        # A single character (打, 分, 税) is weak evidence of an idea; it counts only when the
-        # idea has nothing longer.
-        longer = [g for g in group if len("".join(g)) > 1]
-        if longer:
-            out.append(longer)
+    for start, end, synonyms in sorted(spans):
+        surface = plan.folded_rest[start:end]
+        # A single character (打, 分, 税) is weak evidence of an idea: it is left out.
+        parts = [w for w, s, e in tokens if start <= s and e <= end and w in terms and len(w) > 1]
+        concept = Concept(surface, [p for p in parts if p != surface], synonyms)
+        words = frozenset("".join(g) for g in concept.word_lists())
+        if len(surface) > 1 and words not in seen:
+            seen.add(words)
+            out.append(concept)
     return out[:MAX_TERMS]
 
 
