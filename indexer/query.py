@@ -37,7 +37,7 @@ _PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SINGLE_CJK = re.compile(r"[\u3400-\u9fff]")
 MIN_COMMON_DF = 300  # in a small library nothing is skipped: it costs nothing there
-COMMON_SHARE = 0.25  # a word in more than this share of bodies is matched in titles only
+COMMON_SHARE = 0.15  # a word in more than this share of bodies is matched in titles only
 
 
 @dataclass
@@ -84,8 +84,10 @@ class QueryPlan:
         return not (self.terms or self.phrases or self.doc_numbers)
 
     def highlight_terms(self) -> set[str]:
-        found = set(self.terms) | set(self.phrase_texts) | set(self.alternatives)
-        return {t for t in found if t}
+        """What to mark in titles and snippets; single characters only when nothing longer was
+        asked (marking every 号 or 的 of a text helps no reader)."""
+        found = {t for t in set(self.terms) | set(self.phrase_texts) | set(self.alternatives) if t}
+        return {t for t in found if len(t) > 1} or found
 
     def analysed_terms(self) -> list[str]:
         """The terms as a user-facing list: phrases whole, then the words."""

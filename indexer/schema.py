@@ -18,7 +18,10 @@ from .analyzer import Analyzer, OffsetPositions, fold
 from .records import IndexRecord
 
 # Bump when fields change: an index built with another version is rebuilt from the records source.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Only the start of a body is stored, for snippets: the full text lives in the database, and
+# loading less per hit keeps result pages fast.
+STORED_BODY_CHARS = 10_000
 
 FACET_FIELDS = ("issuer", "year", "kind", "status", "level", "topic")
 TEXT_FIELDS = ("title", "alt", "issuer_text", "body")
@@ -48,7 +51,8 @@ def build_schema(analyzer: Analyzer) -> fields.Schema:
         title=text(stored=True),
         alt=text(stored=False),
         issuer_text=text(stored=False),
-        body=text(stored=True),
+        body=text(stored=False),
+        body_head=fields.STORED(),
         title_key=fields.ID(stored=False, sortable=True),
         doc_number=fields.STORED(),
         doc_number_norm=fields.ID(stored=False),
@@ -82,6 +86,7 @@ def to_document(record: IndexRecord) -> dict:
         "title": record.title or "",
         "title_key": title_key(record.title or ""),
         "body": record.body or "",
+        "body_head": (record.body or "")[:STORED_BODY_CHARS],
         "sort_date": int(when.strftime("%Y%m%d")) if when else 0,
         "related": list(record.related),
     }

@@ -23,7 +23,7 @@ from .records import CURRENT_STATUSES
 from .schema import FACET_FIELDS
 from .snippets import highlight, snippet
 
-RERANK_WINDOW = 200
+RERANK_WINDOW = 150
 _BITS_KEPT = 5000  # word bit sets kept per searcher
 MAX_PER_PAGE = 100
 QA_CURRENT_STATUS = "published"
@@ -286,12 +286,15 @@ def _rerank(
     cols = _columns(searcher)
     facts = {docnum: cols.get(docnum) for _, docnum in top}
     coordination = _coordination(cols, searcher.reader(), plan, {d for _, d in top})
+    by_title: dict[str, float] = {}  # versions of one title share their title factors
     scored = []
     for score, docnum in top:
         key, current, _ = facts[docnum]
-        factor = coordination.get(docnum, 1.0) ** COORDINATION_POWER
-        factor *= 1.0 + TITLE_COVERAGE_WEIGHT * _coverage(plan, key)
-        factor *= _place_factor(cols.place(key, analyzer), plan)
+        if key not in by_title:
+            by_title[key] = (1.0 + TITLE_COVERAGE_WEIGHT * _coverage(plan, key)) * _place_factor(
+                cols.place(key, analyzer), plan
+            )
+        factor = coordination.get(docnum, 1.0) ** COORDINATION_POWER * by_title[key]
         factor *= LEVEL_FACTORS.get(cols.facet_values["level"][docnum], 1.0)
         if not current:
             factor *= NOT_CURRENT_FACTOR
@@ -364,7 +367,7 @@ def _hit(searcher: Searcher, docnum: int, score: float, terms: set[str]) -> Sear
         title=title,
         status=doc.get("status", ""),
         score=round(float(score), 4),
-        snippet=snippet(doc.get("body", ""), terms),
+        snippet=snippet(doc.get("body_head", ""), terms),
         doc_number=doc.get("doc_number"),
         issuer=doc.get("issuer"),
         date=doc.get("published_date") or doc.get("signed_date") or doc.get("effective_date"),

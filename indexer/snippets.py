@@ -12,7 +12,7 @@ from html import escape
 from .analyzer import fold_clean, strip_litter
 
 SNIPPET_CHARS = 160
-SCAN_CHARS = 10_000  # a passage is looked for in the first part of a long law only: fast enough
+SCAN_CHARS = 10_000  # a passage is looked for in the first part of a long law only (see schema)
 _CONTEXT_BEFORE = 24
 _MAX_MATCHES = 300  # enough to place a passage; a long law has thousands
 
