@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _lawref import DEFAULT_INDEX, LAWREF, ROOT, metadata, open_index, records, write_result  # noqa: E402
 
+from indexer.analyzer import Synonyms  # noqa: E402
 from indexer.search import SearchQuery  # noqa: E402
 
 EVAL = ROOT / "data" / "eval" / "lawref_queries.json"
@@ -55,8 +56,10 @@ def metrics(ranks: list[int | None]) -> dict:
     }
 
 
-def ours(index_path: Path, queries: list[dict]) -> list[list[str]]:
+def ours(index_path: Path, queries: list[dict], synonyms: bool = True) -> list[list[str]]:
     index = open_index(index_path)
+    if not synonyms:  # ablation: what the synonym list is worth
+        index.analyzer.synonyms = Synonyms(None)
     out = []
     for q in queries:
         results = index.search(SearchQuery(text=q["query"], per_page=K))
@@ -110,6 +113,7 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     ap.add_argument("--corpus", type=Path, default=LAWREF)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-synonyms", action="store_true", help="ablation: synonyms.txt ignored")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every query not ranked 1")
     ap.add_argument("--eval", type=Path, default=EVAL, help="evaluation file")
     args = ap.parse_args()
@@ -117,9 +121,9 @@ def main() -> None:
     keys = same_text_key(args.corpus)
     result: dict = {"eval_file": str(args.eval)}
     started = time.perf_counter()
-    result["policylib"], ranks = report(
-        "policylib (this index)", queries, ours(args.index, queries), keys, args.verbose
-    )
+    name = "policylib, no synonyms" if args.no_synonyms else "policylib (this index)"
+    found = ours(args.index, queries, synonyms=not args.no_synonyms)
+    result["policylib"], ranks = report(name, queries, found, keys, args.verbose)
     result["per_query"] = {q["query"]: r for q, r in zip(queries, ranks, strict=True)}
     if not args.no_baseline:
         result["stock_bm25"], _ = report(
