@@ -21,7 +21,7 @@ from .records import IndexRecord
 SCHEMA_VERSION = 2
 # Only the start of a body is stored, for snippets: the full text lives in the database, and
 # loading less per hit keeps result pages fast.
-STORED_BODY_CHARS = 10_000
+STORED_BODY_CHARS = 6_000
 
 FACET_FIELDS = ("issuer", "year", "kind", "status", "level", "topic")
 TEXT_FIELDS = ("title", "alt", "issuer_text", "body")

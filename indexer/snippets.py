@@ -12,9 +12,9 @@ from html import escape
 from .analyzer import fold_clean, strip_litter
 
 SNIPPET_CHARS = 160
-SCAN_CHARS = 10_000  # a passage is looked for in the first part of a long law only (see schema)
+SCAN_CHARS = 6_000  # a passage is looked for in the first part of a long law only (see schema)
 _CONTEXT_BEFORE = 24
-_MAX_MATCHES = 300  # enough to place a passage; a long law has thousands
+_MAX_MATCHES = 150  # enough to place a passage; a long law has thousands
 
 
 def _one_line(text: str) -> str:
@@ -25,13 +25,14 @@ def _matches(folded: str, terms: set[str]) -> list[tuple[int, int, str]]:
     """Non-overlapping occurrences of the terms, in order, longer terms winning a tie.
     str.find per term beats one regex alternation of all terms on long Chinese texts."""
     found: list[tuple[int, int, str]] = []
+    room = _MAX_MATCHES
     for term in terms:
-        if not term:
-            continue
-        i = folded.find(term)
-        while i >= 0 and len(found) < _MAX_MATCHES:
-            found.append((i, i + len(term), term))
-            i = folded.find(term, i + len(term))
+        size = len(term)
+        i = folded.find(term) if size else -1
+        while i >= 0 and room:
+            found.append((i, i + size, term))
+            room -= 1
+            i = folded.find(term, i + size)
     found.sort(key=lambda m: (m[0], -m[1]))
     out: list[tuple[int, int, str]] = []
     end = -1
