@@ -18,7 +18,7 @@ from whoosh.query import And, Every, Or, Query, Term
 from whoosh.searching import Searcher
 
 from .analyzer import Analyzer
-from .query import QueryPlan, build_query, plan_query
+from .query import Concept, QueryPlan, build_query, plan_query
 from .records import CURRENT_STATUSES
 from .schema import FACET_FIELDS
 from .snippets import highlight, snippet
@@ -285,13 +285,14 @@ def _rerank(
         return top
     cols = _columns(searcher)
     facts = {docnum: cols.get(docnum) for _, docnum in top}
-    coordination = _coordination(cols, searcher.reader(), plan, {d for _, d in top})
+    weights = _idea_weights(cols, searcher.reader(), plan)
+    coordination = _coordination(weights, {d for _, d in top})
     by_title: dict[str, float] = {}  # versions of one title share their title factors
     scored = []
     for score, docnum in top:
         key, current, _ = facts[docnum]
         if key not in by_title:
-            by_title[key] = (1.0 + TITLE_COVERAGE_WEIGHT * _coverage(plan, key)) * _place_factor(
+            by_title[key] = (1.0 + TITLE_COVERAGE_WEIGHT * _coverage(weights, key)) * _place_factor(
                 cols.place(key, analyzer), plan
             )
         factor = coordination.get(docnum, 1.0) ** COORDINATION_POWER * by_title[key]
@@ -303,14 +304,11 @@ def _rerank(
     return _versions_in_order(scored, facts)
 
 
-def _coordination(cols: _Columns, reader, plan: QueryPlan, docnums: set[int]) -> dict[int, float]:  # noqa: ANN001
-    """Share of the asked ideas each record holds (a word or synonym of each, in any text field),
-    each idea weighted by its rarity (idf, as BM25 weighs words): a record holding every idea,
-    above all the distinctive ones (偷税 more than 企业), beats one holding one idea often or in
-    its title."""
+def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[tuple[Concept, float, int]]:  # noqa: ANN001
+    """Each asked idea found in the index, its weight (idf: how rare it is, as BM25 weighs words)
+    and the bit set of records holding it (a word or synonym of it, in any text field)."""
     total_docs = max(reader.doc_count_all(), 1)
-    held: dict[int, float] = dict.fromkeys(docnums, 0.0)
-    asked = 0.0
+    out = []
     for concept in plan.concepts:
         found = 0
         for words in concept.word_lists():
@@ -318,25 +316,29 @@ def _coordination(cols: _Columns, reader, plan: QueryPlan, docnums: set[int]) ->
                 bits = cols.bits_of_all(reader, fieldname, words)
                 if bits is not None:
                     found |= bits
-        if not found:
-            continue
-        weight = math.log(1 + total_docs / found.bit_count())
-        asked += weight
-        for d in docnums:
-            if found >> d & 1:
-                held[d] += weight
+        if found:
+            out.append((concept, math.log(1 + total_docs / found.bit_count()), found))
+    return out
+
+
+def _coordination(weights: list[tuple[Concept, float, int]], docnums: set[int]) -> dict[int, float]:
+    """Weighted share of the asked ideas each record holds: a record holding every idea, above
+    all the distinctive ones (偷税 more than 企业), beats one holding one idea often or in its
+    title."""
+    asked = sum(w for _, w, _ in weights)
     if not asked:
         return {}
+    held = {d: sum(w for _, w, bits in weights if bits >> d & 1) for d in docnums}
     least = min((w for w in held.values() if w), default=asked) / asked
     return {d: max(w / asked, least) for d, w in held.items()}
 
 
-def _coverage(plan: QueryPlan, key: str) -> float:
-    """Share of the asked ideas (weighted by length) that the title holds, or a synonym of."""
-    total = sum(len(c.surface) for c in plan.concepts)
+def _coverage(weights: list[tuple[Concept, float, int]], key: str) -> float:
+    """Weighted share of the asked ideas that the title holds (or a synonym of, or part of)."""
+    total = sum(w for _, w, _ in weights)
     if not total or not key:
         return 0.0
-    return sum(len(c.surface) * c.title_credit(key) for c in plan.concepts) / total
+    return sum(w * c.title_credit(key) for c, w, _ in weights) / total
 
 
 def _versions_in_order(scored: list, facts: dict) -> list:
