@@ -28,7 +28,7 @@ MAX_PHRASES = 8
 MAX_PHRASE_WORDS = 32
 
 # Per-field weights: a word in the title says far more about a record than one in its body.
-FIELD_BOOSTS = {"title": 3.0, "alt": 4.0, "issuer_text": 1.5, "body": 1.0}
+FIELD_BOOSTS = {"title": 3.0, "alt": 3.0, "issuer_text": 1.5, "body": 1.0}
 SYNONYM_WEIGHT = 0.8  # an alias found is nearly as good as the word typed
 TITLE_EXACT_BOOST = 40.0
 DOC_NUMBER_BOOST = 500.0
