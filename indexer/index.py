@@ -35,7 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import scoring
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
@@ -45,7 +44,7 @@ from .errors import IndexBusyError, IndexUnavailableError, RebuildError, SearchI
 from .locks import FileLock
 from .records import IndexRecord
 from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, to_document
-from .search import SearchQuery, SearchResults, run_search
+from .search import WEIGHTING, SearchQuery, SearchResults, run_search
 
 log = logging.getLogger("policylib.indexer")
 
@@ -57,8 +56,6 @@ REFRESH_SECONDS = 0.05
 WRITE_TIMEOUT = 30.0
 REBUILD_TIMEOUT = 900.0
 
-# BM25F with short-field normalisation for titles; body length matters less for long laws.
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.9, body_B=0.6)
 
 # Exceptions that, raised while reading, mean damaged files rather than a bug in this code.
 DATA_ERRORS = (

@@ -178,6 +178,8 @@ class TermStats(Protocol):
 
     def doc_frequency(self, fieldname: str, text: str) -> int: ...
 
+    def field_length(self, fieldname: str) -> int: ...
+
 
 def build_query(plan: QueryPlan, stats: TermStats) -> Query | None:
     """The Whoosh query of a plan, or None when nothing searchable was typed.
@@ -191,10 +193,11 @@ def build_query(plan: QueryPlan, stats: TermStats) -> Query | None:
     """
     match: list[Query] = []
     limit = common_limit(stats)
+    fields = _fields_in_use(stats)
     if plan.terms:
         common: list[str] = []
         for term in plan.terms:
-            for f, boost in FIELD_BOOSTS.items():
+            for f, boost in fields.items():
                 single = f == "body" and _SINGLE_CJK.fullmatch(term)
                 df = 0 if single else stats.doc_frequency(f, term)
                 if 0 < df <= limit:
@@ -219,6 +222,11 @@ def build_query(plan: QueryPlan, stats: TermStats) -> Query | None:
     return _or(match) if plan.terms or plan.doc_numbers else None
 
 
+def _fields_in_use(stats: TermStats) -> dict[str, float]:
+    """The text fields some record fills (no Q&A entries: no alternative questions to search)."""
+    return {f: b for f, b in FIELD_BOOSTS.items() if stats.field_length(f)}
+
+
 def common_limit(stats: TermStats) -> float:
     """Above this many records, a word is too common to select records by (see build_query)."""
     return max(COMMON_SHARE * stats.doc_count_all(), MIN_COMMON_DF)
@@ -227,7 +235,7 @@ def common_limit(stats: TermStats) -> float:
 def _alternative(words: list[tuple[str, int]], stats: TermStats, limit: float) -> list[Query]:
     """A synonym searched as what it is made of: one word, or its words as an exact phrase."""
     out: list[Query] = []
-    for f, boost in FIELD_BOOSTS.items():
+    for f, boost in _fields_in_use(stats).items():
         dfs = [stats.doc_frequency(f, w) for w, _ in words]
         if not words or min(dfs) == 0:
             continue
