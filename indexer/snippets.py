@@ -14,7 +14,7 @@ from .analyzer import fold_clean, strip_litter
 SNIPPET_CHARS = 160
 SCAN_CHARS = 6_000  # a passage is looked for in the first part of a long law only (see schema)
 _CONTEXT_BEFORE = 24
-_MAX_MATCHES = 150  # enough to place a passage; a long law has thousands
+_MAX_MATCHES = 80  # enough to place a passage; a long law has thousands
 
 
 def _one_line(text: str) -> str:
@@ -25,10 +25,11 @@ def _matches(folded: str, terms: set[str]) -> list[tuple[int, int, str]]:
     """Non-overlapping occurrences of the terms, in order, longer terms winning a tie.
     str.find per term beats one regex alternation of all terms on long Chinese texts."""
     found: list[tuple[int, int, str]] = []
-    room = _MAX_MATCHES
+    each = max(8, _MAX_MATCHES // max(len(terms), 1))  # every word gets its share of places
     for term in terms:
         size = len(term)
         i = folded.find(term) if size else -1
+        room = each
         while i >= 0 and room:
             found.append((i, i + size, term))
             room -= 1
