@@ -23,7 +23,7 @@ from .records import CURRENT_STATUSES
 from .schema import FACET_FIELDS
 from .snippets import highlight, snippet
 
-RERANK_WINDOW = 150
+RERANK_WINDOW = 120
 _BITS_KEPT = 5000  # word bit sets kept per searcher
 MAX_PER_PAGE = 100
 QA_CURRENT_STATUS = "published"
