@@ -9,6 +9,7 @@ one title the current, then the newest, comes first; a record no longer current 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ NOT_CURRENT_FACTOR = 0.7
 # The law itself before the rules made under it, when both answer the words equally well.
 LEVEL_FACTORS = {"法律": 1.4, "行政法规": 1.15}
 PLACE_SUFFIXES = frozenset("省市县区州旗盟")
+_IMPLEMENTING = re.compile(r"(实施条例|实施细则|实施办法)$")
 PLACE_NAMED_FACTOR = 1.5
 PLACE_OTHER_FACTOR = 0.5
 
@@ -367,19 +369,26 @@ def _coverage(weights: list[tuple[Concept, float, int]], key: str) -> float:
 
 
 def _versions_in_order(scored: list, facts: dict) -> list:
-    """Versions of one title keep the places the group earned, current first, then newest."""
+    """Versions of one title keep the places the group earned, current first, then newest; a
+    law and its implementing rules (X法 / X法实施条例) are grouped the same way, the law first."""
+    keys = {facts[d][0] for _, d in scored}
     groups: dict[str, list] = {}
     for item in scored:
         key = facts[item[1]][0]
         if key:
-            groups.setdefault(key, []).append(item)
+            parent = _IMPLEMENTING.sub("", key)
+            groups.setdefault(parent if parent in keys else key, []).append(item)
     out = list(scored)
     place = {docnum: i for i, (_, docnum) in enumerate(scored)}
-    for members in groups.values():
+    for group, members in groups.items():
         if len(members) < 2:
             continue
         slots = sorted(place[m[1]] for m in members)
-        ordered = sorted(members, key=lambda m: (facts[m[1]][1], facts[m[1]][2]), reverse=True)
+        ordered = sorted(
+            members,
+            key=lambda m: (facts[m[1]][1], facts[m[1]][0] == group, facts[m[1]][2]),
+            reverse=True,
+        )
         for slot, member in zip(slots, ordered, strict=True):
             out[slot] = (out[slot][0], member[1])  # the slot keeps its score: scores stay sorted
     return out

@@ -284,3 +284,14 @@ def test_delete_removes_from_search(seeded: SearchIndex) -> None:
     seeded.delete(["doc:4"])
     assert "doc:4" not in ids(seeded, "宣汉县")
     assert seeded.count() == 4
+
+
+def test_law_before_its_implementing_rules(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "道路交通安全法实施条例", "饮酒后驾驶机动车 处罚 " * 20),
+            record("doc:2", "道路交通安全法", "饮酒后驾驶机动车的，处罚款"),
+        ]
+    )
+    assert ids(index, "喝酒开车怎么处罚") == ["doc:2", "doc:1"]
