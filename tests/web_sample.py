@@ -86,7 +86,7 @@ def build_sample(lib: Library) -> Sample:
             title=HOSTILE_TITLE,
             issuer="测试机关<b>",
             published_date=date(2022, 3, 1),
-            text="行政执法公示制度要求及时公开执法信息。<img src=x onerror=alert(1)>",
+            text="行政执法公示制度要求及时公示执法信息。<img src=x onerror=alert(1)>",
             source_file="hostile.txt",
         )
         s.add_all([doc, repealed, hostile])

@@ -179,9 +179,10 @@ def test_api_errors_are_json_with_a_chinese_message(client: FlaskClient, sample:
 
 def test_healthz_reports_counts_and_index(client: FlaskClient, sample: Sample):
     body = client.get("/healthz").get_json()
-    assert body["status"] == "ok"
-    assert (body["documents"], body["interpretations"], body["qa"]) == (3, 1, 1)
-    assert isinstance(body["index"], dict)
+    assert body["status"] == "ok", body["problems"]
+    assert (body["documents"], body["interpretations"]) == (3, 1)
+    assert body["index"]["count"] == 4 + 2  # four documents and both Q&A entries
+    assert body["index"]["matches_database"] is True
 
 
 def test_healthz_is_503_when_the_database_is_unusable(spec: dict, lib: Library):
@@ -192,5 +193,6 @@ def test_healthz_is_503_when_the_database_is_unusable(spec: dict, lib: Library):
     assert resp.status_code == 503
     body = resp.get_json()
     assert body["status"] == "error" and "database" in body["reason"]
+    assert resp.headers["Content-Type"] == "application/json"
     schema = spec["paths"]["/healthz"]["get"]["responses"]["503"]["content"]["application/json"]
     validator(spec, schema["schema"]).validate(body)

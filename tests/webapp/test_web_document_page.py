@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from library.core import Library
 from tests.web_sample import Sample
 
 
@@ -45,7 +44,7 @@ def test_repealed_document_has_a_prominent_notice_and_history(client: FlaskClien
     assert "龙府发〔2020〕9号" in html and "清理：废止" in html
 
 
-def test_original_download_keeps_the_file_name(client: FlaskClient, sample: Sample, lib: Library):
+def test_original_download_keeps_the_file_name(client: FlaskClient, sample: Sample):
     resp = client.get(f"/documents/{sample.doc}/original")
     assert resp.status_code == 200
     disposition = resp.headers["Content-Disposition"]
