@@ -50,6 +50,8 @@ FIELD_LABELS = {
     "expiry_date": "有效期至",
     "kind": "类型",
     "interprets": "解读对象",
+    "interprets_title": "解读对象标题",
+    "interprets_number": "解读对象文号",
 }
 ERROR_TITLES = {
     400: "请求有误",
