@@ -73,3 +73,23 @@ def test_sign_out_is_a_post_form_carrying_the_csrf_token(lib: Library):
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(1)).group(1)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
     assert "退出" not in nav(client.get("/").get_data(as_text=True))
+
+
+def test_an_unexpected_error_is_a_chinese_500_page_and_is_logged(
+    lib: Library, caplog: pytest.LogCaptureFixture
+):
+    app = create_app(lib, config={"TESTING": True})
+
+    def boom() -> str:
+        raise RuntimeError("disk on fire")
+
+    app.add_url_rule("/boom", view_func=boom)
+    app.add_url_rule("/api/boom", view_func=boom, endpoint="api_boom")
+    client = app.test_client()
+    page = client.get("/boom")
+    assert page.status_code == 500
+    html = page.get_data(as_text=True)
+    assert "服务器出错了" in html and "disk on fire" not in html
+    api = client.get("/api/boom")
+    assert api.status_code == 500 and api.get_json()["error"]["code"] == 500
+    assert any("RuntimeError" in r.getMessage() for r in caplog.records)
