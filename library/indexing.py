@@ -78,9 +78,7 @@ def all_records(lib: Library) -> Iterator[IndexRecord]:
             yield qa_record(entry)
 
 
-def refresh(
-    lib: Library, doc_ids: Iterable[int] = (), qa_ids: Iterable[int] = ()
-) -> None:
+def refresh(lib: Library, doc_ids: Iterable[int] = (), qa_ids: Iterable[int] = ()) -> None:
     """Re-read the given rows after their commit and upsert them; rows gone from the DB are deleted."""
     doc_ids, qa_ids = set(doc_ids), set(qa_ids)
     if not doc_ids and not qa_ids:

@@ -10,7 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, utcnow
 
 QA_STATUSES = ("draft", "published", "needs_review", "retired")
-QA_STATUS_LABELS = {"draft": "草稿", "published": "已发布", "needs_review": "待复核", "retired": "已停用"}
+QA_STATUS_LABELS = {
+    "draft": "草稿",
+    "published": "已发布",
+    "needs_review": "待复核",
+    "retired": "已停用",
+}
 
 
 class QAEntry(Base):
@@ -29,7 +34,8 @@ class QAEntry(Base):
     review_by: Mapped[date | None]
     last_reviewed_at: Mapped[datetime | None]
     owner: Mapped[str | None] = mapped_column(String(100))
-    source: Mapped[str] = mapped_column(String(20), default="manual")  # interpretation|import|manual
+    # interpretation | import | manual
+    source: Mapped[str] = mapped_column(String(20), default="manual")
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
