@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:11:22.401072
+Create Date: 2026-11-22 07:36:33.340874
 """
 
 import sqlalchemy as sa
@@ -112,6 +112,7 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_documents_kind_status", ["kind", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_documents_title"), ["title"], unique=False)
 
     op.create_table(
         "qa_topics",
@@ -177,7 +178,6 @@ def upgrade() -> None:
         sa.Column("region", sa.String(length=200), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("review_reason", sa.Text(), nullable=True),
-        sa.Column("review_document_id", sa.Integer(), nullable=True),
         sa.Column("review_by", sa.Date(), nullable=True),
         sa.Column("last_reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("owner", sa.String(length=100), nullable=True),
@@ -186,11 +186,6 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["review_document_id"],
-            ["documents.id"],
-            name=op.f("fk_qa_entries_review_document_id_documents"),
-        ),
         sa.ForeignKeyConstraint(
             ["source_document_id"],
             ["documents.id"],
@@ -405,6 +400,7 @@ def downgrade() -> None:
     op.drop_table("query_log")
     op.drop_table("qa_topics")
     with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_documents_title"))
         batch_op.drop_index(batch_op.f("ix_documents_status"))
         batch_op.drop_index("ix_documents_kind_status")
         batch_op.drop_index(batch_op.f("ix_documents_interprets_id"))
