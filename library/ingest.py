@@ -29,8 +29,10 @@ from parsers.docnumber import normalize_doc_number
 
 from . import indexing, linking
 from .core import Library
-from .models import Document, DocumentRevision, SourceFile, StatusChange
+from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
+from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
+from .validity import propose_replacements
 
 log = logging.getLogger("policylib.ingest")
 
@@ -265,6 +267,7 @@ class _Store:
     def __init__(self, lib: Library, session: Session, today: date, sidecars: Sidecar) -> None:
         self.lib, self.session, self.today, self.sidecars = lib, session, today, sidecars
         self.touched: list[Document] = []
+        self.qa_touched: list[QAEntry] = []
         self.pending = linking.pending_interpretations(session)
 
     def store(self, cand: _Candidate, parsed: ParsedDocument) -> tuple[str, Document]:
@@ -286,7 +289,20 @@ class _Store:
         self._record_source(src, cand, doc, outcome)
         self.touched.append(doc)
         self.touched += linking.link_interpretations(self.session, doc, self.pending)
+        if outcome in ("added", "updated"):
+            self._follow_up(doc)
         return outcome, doc
+
+    def _follow_up(self, doc: Document) -> None:
+        """What a new text sets in motion: the legal office gets proposals for what it replaces
+        (never a status change), and the hotline gets draft Q&A from an interpretation's questions."""
+        self.session.flush()
+        propose_replacements(self.session, doc)
+        self.qa_touched += drafts_from_interpretation(self.session, doc)
+
+    def finish(self) -> None:
+        """Q&A bases that named a document this run brought in now point at it."""
+        self.qa_touched += link_pending_bases(self.session)
 
     def _add(self, cand: _Candidate, parsed: ParsedDocument, sidecar: dict | None) -> Document:
         doc = Document()
@@ -403,7 +419,7 @@ def ingest_paths(
             else:
                 to_parse.append(cand)
 
-    store_changed: set[int] = set()
+    store_changed = _Changed()
     by_path = {c.path: c for c in to_parse}
     parsed_iter = parse_in_workers([c.path for c in to_parse], max_bytes, workers)
     while True:
@@ -431,9 +447,22 @@ def ingest_paths(
 _Parsed = tuple[_Candidate, ParsedDocument | str]
 
 
+@dataclass
+class _Changed:
+    """Rows whose index records must be refreshed after the chunk's commit."""
+
+    doc_ids: set[int] = field(default_factory=set)
+    qa_ids: set[int] = field(default_factory=set)
+
+    def __ior__(self, other: _Changed) -> _Changed:
+        self.doc_ids |= other.doc_ids
+        self.qa_ids |= other.qa_ids
+        return self
+
+
 def _store_chunk(
     lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar
-) -> tuple[list[FileOutcome], set[int]]:
+) -> tuple[list[FileOutcome], _Changed]:
     """Store a chunk in one transaction (fast); if any file in it cannot be stored, roll the chunk
     back and store it again file by file, each in a savepoint, so only that file fails."""
     try:
@@ -445,13 +474,14 @@ def _store_chunk(
 
 def _store_chunk_with(
     lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar, *, careful: bool
-) -> tuple[list[FileOutcome], set[int]]:
+) -> tuple[list[FileOutcome], _Changed]:
     with lib.db.session() as session:
         store = _Store(lib, session, today, sidecars)
         stored = [(cand, _store_one(store, cand, parsed, careful)) for cand, parsed in chunk]
+        store.finish()
         session.flush()
         outcomes = [_outcome(cand, result) for cand, result in stored]
-        changed = {d.id for d in store.touched}
+        changed = _Changed({d.id for d in store.touched}, {e.id for e in store.qa_touched})
     return outcomes, changed
 
 
@@ -487,13 +517,13 @@ def _store_one(
         return error
 
 
-def _update_index(lib: Library, changed: set[int], index: bool) -> str:
+def _update_index(lib: Library, changed: _Changed, index: bool) -> str:
     if not index:
         return "skipped"
-    if not changed:
+    if not changed.doc_ids and not changed.qa_ids:
         return "none"
-    if len(changed) > REBUILD_THRESHOLD:
+    if len(changed.doc_ids) + len(changed.qa_ids) > REBUILD_THRESHOLD:
         indexing.rebuild(lib)
         return "rebuilt"
-    indexing.refresh(lib, doc_ids=changed)
+    indexing.refresh(lib, doc_ids=changed.doc_ids, qa_ids=changed.qa_ids)
     return "refreshed"

