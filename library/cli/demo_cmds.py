@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..demo import ACCOUNTS_FILE, load_demo
+from ..demo import ACCOUNTS_FILE, DEMO_ROLES, load_demo
 from . import pass_lib
 
 
@@ -23,11 +23,17 @@ def demo(lazy, host: str | None, port: int | None, no_serve: bool) -> None:  # n
         f"示例文件：新增 {counts['added']}，未变 {counts['unchanged']}，"
         f"重复格式 {counts['duplicate']}，失败 {counts['failed']}"
     )
-    click.echo(f"示例问答：{report.qa_counts}")
+    qa = report.qa_counts
+    click.echo(
+        f"示例问答：新增 {qa['new']}，更新 {qa['update']}，未变 {qa['unchanged']}，错误 {qa['error']}"
+    )
+    accounts_file = lib.settings.home / ACCOUNTS_FILE
     if report.accounts:
-        click.echo(f"演示账号（已保存到 {lib.settings.home / ACCOUNTS_FILE}）：")
+        click.echo(f"演示账号（账号 / 角色 / 密码，已保存到 {accounts_file}）：")
         for name, password in report.accounts.items():
-            click.echo(f"  {name} / {password}")
+            click.echo(f"  {name} / {DEMO_ROLES[name]} / {password}")
+    elif accounts_file.exists():
+        click.echo(f"演示账号见 {accounts_file}")
     if no_serve:
         return
     from webapp import server
