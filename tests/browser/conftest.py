@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
+from werkzeug.serving import make_server
 
 from library.core import Library
 from webapp import create_app
@@ -25,16 +25,22 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 class LiveServer:
-    """The WSGI app on a free loopback port, in a thread, stopped at teardown."""
+    """The WSGI app on a free loopback port, in a thread, stopped at teardown.
+
+    Werkzeug's threaded server, because its shutdown() waits for the serving loop to end before the
+    socket closes (closing waitress from another thread races its select loop).
+    """
 
     def __init__(self, app) -> None:  # noqa: ANN001
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.close()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
 
 
 def start_live_server(lib: Library, config: dict | None = None) -> LiveServer:
