@@ -52,11 +52,8 @@ def _refuse_non_sqlite(database_url: str) -> None:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _snapshot_db(source: Path, dest: Path) -> dict[str, int]:

@@ -10,19 +10,12 @@ import click
 from ..config import default_home
 from ..runlock import LockBusy
 from . import pass_lib
+from .ingest_cmds import LABELS
 from .output import emit_json, fail
 
 # Exit codes cron and monitoring can tell apart.
 EXIT_FAILED = 1
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the lock; try again later
-
-LABELS = {
-    "added": "新增",
-    "updated": "更新",
-    "unchanged": "未变",
-    "duplicate": "重复",
-    "failed": "失败",
-}
 
 
 @click.command()
