@@ -6,6 +6,7 @@ DLC for local rules) stands in for a topic so the topic facet has something to c
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -82,11 +83,59 @@ DEFAULT_INDEX = Path(os.environ.get("POLICYLIB_BENCH_INDEX", "/tmp/policylib-ben
 RESULTS = ROOT / "bench" / "results"
 
 
-def open_index(path: Path = DEFAULT_INDEX, corpus: Path = LAWREF) -> SearchIndex:
+# --backend postgres: the search tables go to this database (created when missing).
+PG_BENCH_URL = os.environ.get(
+    "POLICYLIB_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:54329/policylib_bench"
+)
+BACKENDS = ("whoosh", "postgres")
+
+
+def add_backend_options(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--backend", choices=BACKENDS, default="whoosh", help="search backend")
+    ap.add_argument(
+        "--pg-url", default=PG_BENCH_URL, help="database for --backend postgres (made if missing)"
+    )
+
+
+def result_name(name: str, backend: str) -> str:
+    """Whoosh keeps the historical file names; another backend gets its own beside them."""
+    return name if backend == "whoosh" else f"{name}_{backend}"
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    server, _, dbname = url.rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def make_index(
+    backend: str = "whoosh",
+    path: Path = DEFAULT_INDEX,
+    pg_url: str = PG_BENCH_URL,
+    procs: int | None = None,
+):  # noqa: ANN201 - SearchIndex or PgSearchIndex
+    if backend == "postgres":
+        from indexer.pg_index import PgSearchIndex
+
+        _ensure_database(pg_url)
+        return PgSearchIndex(pg_url, dictionary_dir=ROOT / "data" / "dict", procs=procs)
+    return SearchIndex(path, dictionary_dir=ROOT / "data" / "dict", procs=procs)
+
+
+def open_index(
+    path: Path = DEFAULT_INDEX,
+    corpus: Path = LAWREF,
+    backend: str = "whoosh",
+    pg_url: str = PG_BENCH_URL,
+):  # noqa: ANN201 - SearchIndex or PgSearchIndex
     """The bench index of the whole corpus, built once and reused by the other bench scripts."""
-    index = SearchIndex(path, dictionary_dir=ROOT / "data" / "dict")
-    if not (path / "CURRENT").exists() or index.count() == 0:
-        print(f"building the lawref index at {path} (bench/index_build.py does this timed) ...")
+    index = make_index(backend, path, pg_url)
+    built = backend != "whoosh" or (path / "CURRENT").exists()
+    if not built or index.count() == 0:
+        print(f"building the lawref index ({backend}) (bench/index_build.py does this timed) ...")
         index.rebuild(records(corpus))
     return index
 

@@ -6,6 +6,7 @@ engine (rank_bm25's BM25Okapi over jieba's default segmentation of title + text,
 synonyms, no title weighting) on the same corpus, for comparison. Target: MRR@10 >= 0.8.
 
     .venv/bin/python bench/search_quality.py [--index PATH] [--no-baseline] [-v]
+        [--backend whoosh|postgres] [--pg-url URL]
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lawref import DEFAULT_INDEX, LAWREF, ROOT, metadata, open_index, records, write_result  # noqa: E402
+from _lawref import (  # noqa: E402
+    DEFAULT_INDEX,
+    LAWREF,
+    ROOT,
+    add_backend_options,
+    metadata,
+    open_index,
+    records,
+    result_name,
+    write_result,
+)
 
 from indexer.analyzer import Synonyms  # noqa: E402
 from indexer.search import SearchQuery  # noqa: E402
@@ -56,8 +67,10 @@ def metrics(ranks: list[int | None]) -> dict:
     }
 
 
-def ours(index_path: Path, queries: list[dict], synonyms: bool = True) -> list[list[str]]:
-    index = open_index(index_path)
+def ours(
+    index_path: Path, queries: list[dict], synonyms: bool = True, backend: str = "whoosh", **kw: str
+) -> list[list[str]]:
+    index = open_index(index_path, backend=backend, **kw)
     if not synonyms:  # ablation: what the synonym list is worth
         index.analyzer.synonyms = Synonyms(None)
     out = []
@@ -116,13 +129,16 @@ def main() -> None:
     ap.add_argument("--no-synonyms", action="store_true", help="ablation: synonyms.txt ignored")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every query not ranked 1")
     ap.add_argument("--eval", type=Path, default=EVAL, help="evaluation file")
+    add_backend_options(ap)
     args = ap.parse_args()
     queries = load_eval(args.eval)
     keys = same_text_key(args.corpus)
-    result: dict = {"eval_file": str(args.eval)}
+    result: dict = {"eval_file": str(args.eval), "backend": args.backend}
     started = time.perf_counter()
-    name = "policylib, no synonyms" if args.no_synonyms else "policylib (this index)"
-    found = ours(args.index, queries, synonyms=not args.no_synonyms)
+    name = "policylib, no synonyms" if args.no_synonyms else f"policylib ({args.backend})"
+    found = ours(
+        args.index, queries, not args.no_synonyms, backend=args.backend, pg_url=args.pg_url
+    )
     result["policylib"], ranks = report(name, queries, found, keys, args.verbose)
     result["per_query"] = {q["query"]: r for q, r in zip(queries, ranks, strict=True)}
     if not args.no_baseline:
@@ -131,7 +147,8 @@ def main() -> None:
         )
     result["target_mrr_at_10"] = 0.8
     result["seconds"] = round(time.perf_counter() - started, 1)
-    print(f"-> {write_result('search_quality_' + args.eval.stem, result)}")
+    name = result_name("search_quality_" + args.eval.stem, args.backend)
+    print(f"-> {write_result(name, result)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,487 @@
+"""Searching the PostgreSQL tables with the Whoosh backend's rules (`indexer.search`): the same
+query plan (`query.plan_query`), visibility, filters, facets, re-ranking and snippets.
+
+Matching is GIN over the two tsvectors (`pg_rows`): a distinctive word anywhere, a word too common
+to select by (in more than COMMON_SHARE of the records) only in titles, quoted phrases exactly
+(the words through the index, then the folded text with LIKE), 文号 and whole titles by their keys.
+Scoring is BM25F-like, in SQL: each word weighs its rarity (idf, from document frequencies read
+from the table and kept for TermCounts.TTL seconds); in titles `ts_rank` with weights (A title and
+similar questions, B 文号 and issuer); in bodies a term frequency read back from `ts_rank`
+(which saturates as BM25 does) normalised by body length. ts_rank alone (or ts_rank_cd) knows no
+rarity, which ranks 规定 like 工伤; the per-word form is how BM25's idf gets in. The best
+RERANK_WINDOW rows are then re-ordered by the Whoosh backend's own rerank rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import psycopg
+from psycopg import sql
+
+from .pg_rows import quote_lexeme
+from .query import COMMON_SHARE, FIELD_BOOSTS, MIN_COMMON_DF, SYNONYM_WEIGHT, QueryPlan, plan_query
+from .records import CURRENT_STATUSES
+from .schema import FACET_FIELDS
+from .search import (
+    COORDINATION_POWER,
+    DOCUMENT_KINDS,
+    LEVEL_FACTORS,
+    MAX_PER_PAGE,
+    NOT_CURRENT_FACTOR,
+    QA_CURRENT_STATUS,
+    RERANK_WINDOW,
+    TITLE_COVERAGE_WEIGHT,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    _coordination,
+    _coverage,
+    _place_factor,
+    _place_of,
+    _versions_in_order,
+    is_current,
+)
+from .snippets import highlight, snippet
+
+if TYPE_CHECKING:
+    from .pg_index import PgSearchIndex
+
+HEAD_WEIGHTS = "{0,0,0.5,1}"  # D, C, B, A: a 文号 or issuer word counts half a title word
+BODY_WEIGHTS = "{0,1,0,0}"
+ONE_TITLE_HIT = 0.6079  # ts_rank of one weight-A occurrence: scaled to 1
+K1 = 1.2
+BODY_B = 0.6
+TITLE_KEY_BONUS = 250.0  # the query is a whole title (Whoosh: title_key x40)
+DOC_NUMBER_BONUS = 3000.0  # the query holds this record's 文号 (Whoosh: x500)
+_SINGLE_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+class TermCounts:
+    """Document frequencies, the record count and the mean body length, read from the table and
+    kept for TTL seconds: they weigh words and decide which are too common to select rows by,
+    where a figure a few seconds old serves as well as an exact one. Never used to leave a word
+    out because it was not found: a record added since is still matched."""
+
+    TTL = 30.0
+    MAX_KEPT = 20_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[tuple, tuple[float, float]] = {}
+        self.places: dict[str, str] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def get(self, conn: psycopg.Connection, table: str, wanted: list[tuple[str, str]]) -> dict:
+        """{(kind, arg): value} for kind in head|body|any (arg a tsquery), n, avg (arg "")."""
+        now = time.monotonic()
+        out, missing = {}, []
+        with self._lock:
+            for key in dict.fromkeys(wanted):
+                found = self._values.get((table, *key))
+                if found and found[1] > now:
+                    out[key] = found[0]
+                else:
+                    missing.append(key)
+        if missing:
+            t = sql.Identifier(table)
+            exprs, params = [], []
+            for kind, arg in missing:
+                if kind == "n":
+                    exprs.append(sql.SQL("(SELECT count(*) FROM {})").format(t))
+                elif kind == "avg":
+                    exprs.append(sql.SQL("(SELECT coalesce(avg(body_words), 0) FROM {})").format(t))
+                else:
+                    cond = {
+                        "head": "head_tsv @@ %s::tsquery",
+                        "body": "body_tsv @@ %s::tsquery",
+                        "any": "head_tsv @@ %s::tsquery OR body_tsv @@ %s::tsquery",
+                    }[kind]
+                    exprs.append(sql.SQL("(SELECT count(*) FROM {} WHERE " + cond + ")").format(t))
+                    params += [arg] * cond.count("%s")
+            row = conn.execute(sql.SQL("SELECT ") + sql.SQL(", ").join(exprs), params).fetchone()
+            with self._lock:
+                if len(self._values) > self.MAX_KEPT:
+                    self._values.clear()
+                for key, value in zip(missing, row, strict=True):
+                    out[key] = float(value)
+                    self._values[(table, *key)] = (float(value), now + self.TTL)
+        return out
+
+
+class _Params:
+    """Query parameters by generated name, so the SQL text never holds user input."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def __call__(self, value: object, cast: str = "") -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"%({name})s{cast}"
+
+
+def _tsquery_all(words: list[str]) -> str:
+    quoted = [quote_lexeme(w) for w in words]
+    return quoted[0] if len(quoted) == 1 else "(" + " & ".join(quoted) + ")"
+
+
+def _tsquery_phrase(words: list[tuple[str, int]], weight: str = "") -> str:
+    """Words at their character offsets from each other (positions in the vectors are character
+    offsets, for the first POSITIONS_KEPT occurrences of a word)."""
+    out = quote_lexeme(words[0][0]) + (f":{weight}" if weight else "")
+    for (_, before), (word, offset) in zip(words, words[1:], strict=False):
+        out += f" <{offset - before}> " + quote_lexeme(word) + (f":{weight}" if weight else "")
+    return out
+
+
+def _like_pattern(words: list[tuple[str, int]]) -> str:
+    """Words at their offsets from the first one, any one character in each gap."""
+    out, pos = ["%"], 0
+    for word, offset in words:
+        out.append("_" * max(offset - pos, 0))
+        out.append(word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+        pos = offset + len(word)
+    out.append("%")
+    return "".join(out)
+
+
+@dataclass
+class _Plan:
+    """The SQL of one query: which rows match, and the scored word parts."""
+
+    match: list[str] = field(default_factory=list)  # OR-ed: any of these selects a row
+    required: list[str] = field(default_factory=list)  # AND-ed: quoted phrases
+    head: list[tuple[str, float]] = field(default_factory=list)  # (tsquery, weight)
+    body: list[tuple[str, float]] = field(default_factory=list)
+    bonus: list[str] = field(default_factory=list)  # SQL terms added to the score
+    concepts: list[str] = field(default_factory=list)  # tsquery of each asked idea
+
+
+def _idf(df: float, n: float) -> float:
+    """Whoosh's BM25 idf, so word weights compare with the other backend's."""
+    return math.log(max(n, 1.0) / (df + 1.0)) + 1.0
+
+
+def _plan_sql(
+    conn: psycopg.Connection, caches: TermCounts, table: str, plan: QueryPlan, p: _Params
+) -> _Plan:
+    words = list(plan.terms)
+    alternatives = {a: w for a, w in plan.alternatives.items()}
+    singles = [w[0][0] for w in alternatives.values() if len(w) == 1]
+    phrase_words = [w for words_ in plan.phrases for w, _ in words_]
+    multi = [w for w in alternatives.values() if len(w) > 1]
+    concept_queries = [
+        " | ".join(_tsquery_all(list(wl)) for wl in c.word_lists()) for c in plan.concepts
+    ]
+    wanted: list[tuple[str, str]] = [("n", ""), ("avg", "")]
+    for w in dict.fromkeys(words + singles + phrase_words + [x for m in multi for x, _ in m]):
+        wanted += [("head", quote_lexeme(w)), ("body", quote_lexeme(w))]
+    wanted += [("any", q) for q in concept_queries]
+    stats = caches.get(conn, table, wanted)
+    n = stats[("n", "")]
+    limit = max(COMMON_SHARE * n, MIN_COMMON_DF)
+    out = _Plan(concepts=concept_queries)
+    head_match: list[str] = []
+    body_match: list[str] = []
+
+    def add(word: str, boost: float, match: bool) -> bool:
+        """Score (and match, unless only scored) one word; True when it selects in bodies."""
+        q = quote_lexeme(word)
+        hdf, bdf = stats[("head", q)], stats[("body", q)]
+        in_body = False
+        if hdf <= limit:
+            out.head.append((q, _idf(hdf, n) * boost * FIELD_BOOSTS["title"] / ONE_TITLE_HIT))
+            if match:
+                head_match.append(q)
+        if not _SINGLE_CJK.fullmatch(word) and bdf <= limit:
+            out.body.append((q, _idf(bdf, n) * boost * FIELD_BOOSTS["body"]))
+            if match:
+                body_match.append(q)
+                in_body = True
+        return in_body
+
+    common = []
+    any_body = False
+    for word in words:
+        any_body |= add(word, 1.0, True)
+        q = quote_lexeme(word)
+        if not _SINGLE_CJK.fullmatch(word) and stats[("body", q)] > limit:
+            common.append(word)
+    if common and not any_body:  # only common words typed: all of them must be in the body
+        body_match.append(_tsquery_all(common))
+        for word in common:
+            q = quote_lexeme(word)
+            out.body.append((q, _idf(stats[("body", q)], n) * FIELD_BOOSTS["body"]))
+    for word in singles:
+        add(word, SYNONYM_WEIGHT, True)
+    for alt_words in multi:
+        # A synonym made of several words is found by their positions, not by LIKE over whole
+        # texts: it selects many rows (提起诉讼), and close enough is good enough for an alias.
+        ws = [w for w, _ in alt_words]
+        out.match.append(f"head_tsv @@ {p(_tsquery_phrase(alt_words, 'A'), '::tsquery')}")
+        out.match.append(f"body_tsv @@ {p(_tsquery_phrase(alt_words), '::tsquery')}")
+        for word in ws:
+            add(word, SYNONYM_WEIGHT / len(ws), False)
+    if head_match:
+        out.match.append(f"head_tsv @@ {p(' | '.join(head_match), '::tsquery')}")
+    if body_match:
+        out.match.append(f"body_tsv @@ {p(' | '.join(body_match), '::tsquery')}")
+    if plan.key:
+        key = p(plan.key)
+        out.match.append(f"title_key = {key}")
+        out.bonus.append(f"CASE WHEN title_key = {key} THEN {TITLE_KEY_BONUS} ELSE 0 END")
+    if plan.doc_numbers:
+        nums = p(list(plan.doc_numbers))
+        out.match.append(f"doc_number_norm = ANY({nums})")
+        out.bonus.append(
+            f"CASE WHEN doc_number_norm = ANY({nums}) THEN {DOC_NUMBER_BONUS} ELSE 0 END"
+        )
+    for phrase in plan.phrases:
+        ws = [w for w, _ in phrase]
+        q = p(_tsquery_all(ws), "::tsquery")
+        out.required.append(
+            f"((head_tsv @@ {q} OR body_tsv @@ {q}) AND folded LIKE {p(_like_pattern(phrase))})"
+        )
+        for word in ws:
+            add(word, 1.0, False)
+    return out
+
+
+def _visibility(request: SearchQuery, p: _Params) -> list[str]:
+    """What may be shown at all: the caller's statuses, else current records only, unless all."""
+    parts = []
+    if request.statuses is not None:
+        parts.append(f"status = ANY({p(list(request.statuses))})")
+    elif not request.include_all:
+        parts.append(
+            f"((kind = ANY({p(list(DOCUMENT_KINDS))}) AND status = ANY({p(list(CURRENT_STATUSES))}))"
+            f" OR (kind = 'qa' AND status = {p(QA_CURRENT_STATUS)}))"
+        )
+    if request.kinds:
+        parts.append(f"kind = ANY({p(list(request.kinds))})")
+    for name, values in (request.filters or {}).items():
+        if name in FACET_FIELDS and values:
+            parts.append(f"{name} = ANY({p([str(v) for v in values])})")
+    return parts
+
+
+@dataclass
+class _Row:
+    id: str
+    score: float
+    key: str
+    kind: str
+    status: str
+    sort_date: int
+    level: str | None
+    flags: list[bool]
+
+
+def _no_facets() -> dict[str, list[tuple[str, int]]]:
+    return {name: [] for name in FACET_FIELDS}
+
+
+def run_pg_search(
+    conn: psycopg.Connection, index: PgSearchIndex, table: str, request: SearchQuery
+) -> SearchResults:
+    per_page = min(max(int(request.per_page or 10), 1), MAX_PER_PAGE)
+    page = max(int(request.page or 1), 1)
+    plan = plan_query(request.text, index.analyzer)
+    if plan.empty and plan.text:  # only symbols or operators: nothing to look for
+        return SearchResults(0, [], _no_facets(), page, per_page, [])
+    # Rows are few and their vectors long: a scan unpacking every vector is never the cheaper
+    # plan, whatever the planner's estimate says (for this transaction only).
+    conn.execute("SET LOCAL enable_seqscan = off")
+    p = _Params()
+    where = _visibility(request, p)
+    wanted = page * per_page
+    by_date = request.sort == "date" or plan.empty
+    if plan.empty:
+        found = _Plan()
+    else:
+        found = _plan_sql(conn, index.counts, table, plan, p)
+        if found.required:
+            where += found.required
+        elif found.match:
+            # One simple condition per branch, so each is an index scan and no row's vectors
+            # are unpacked to re-check an OR of them all.
+            branches = " UNION ALL ".join(f"SELECT id FROM {{t}} WHERE {m}" for m in found.match)
+            where.append(f"id IN ({branches})")
+        else:
+            where.append("FALSE")
+    stats = index.counts.get(conn, table, [("n", ""), ("avg", "")])
+    query = _select(table, where, found, by_date, stats[("avg", "")], p)
+    p.values["limit"] = wanted if by_date else max(wanted, RERANK_WINDOW)
+    rows, facets, total = _read(conn, query, p.values)
+    if by_date:
+        ranked = [(r.score, r) for r in rows]
+    else:
+        concept_df = [
+            index.counts.get(conn, table, [("any", q)])[("any", q)] for q in found.concepts
+        ]
+        top = _rerank(index, plan, rows[:RERANK_WINDOW], concept_df, stats[("n", "")])
+        ranked = top + [(r.score, r) for r in rows[RERANK_WINDOW:]]
+    chosen = ranked[wanted - per_page : wanted]
+    hits = _hits(conn, table, chosen, plan.highlight_terms())
+    return SearchResults(total, hits, facets, page, per_page, plan.analysed_terms())
+
+
+def _select(
+    table: str, where: list[str], found: _Plan, by_date: bool, avg: float, p: _Params
+) -> sql.Composable:
+    t = sql.Identifier(table)
+    cols = "id, kind, status, issuer, year, level, topic, title_key, sort_date"
+    cond = " AND ".join(where) or "TRUE"
+    if by_date:
+        m = f"SELECT {cols}, 0.0::float8 AS score, ARRAY[]::boolean[] AS flags FROM {{t}} WHERE {cond}"
+        order = "sort_date DESC, id"
+    else:
+        need_body = bool(found.body or found.concepts)
+        bv = ", body_tsv || ''::tsvector AS bv" if need_body else ""
+        bn = f"(1 - {BODY_B} + {BODY_B} * body_words / {max(avg, 1.0)})"
+        x = f"SELECT {cols}, doc_number_norm, head_tsv, {bn} AS bn{bv} FROM {{t}} WHERE {cond} OFFSET 0"
+        ranks, score = [], ["0"]
+        for i, (q, weight) in enumerate(found.head):
+            ranks.append(f"ts_rank('{HEAD_WEIGHTS}', head_tsv, {p(q, '::tsquery')}) AS h{i}")
+            score.append(f"{weight:.6f} * h{i}")
+        for i, (q, weight) in enumerate(found.body):
+            ranks.append(f"ts_rank('{BODY_WEIGHTS}', bv, {p(q, '::tsquery')}) AS b{i}")
+            tf = f"(0.645 * b{i} / (1.0001 - b{i}))"
+            score.append(f"{weight:.6f} * {tf} * {K1 + 1} / ({tf} + {K1} * bn)")
+        flags = [
+            f"(head_tsv @@ {p(q, '::tsquery')} OR bv @@ {p(q, '::tsquery')}) AS c{i}"
+            for i, q in enumerate(found.concepts)
+        ]
+        y = f"SELECT x.*{''.join(', ' + r for r in ranks + flags)} FROM ({x}) x OFFSET 0"
+        flag_list = ", ".join(f"c{i}" for i in range(len(found.concepts)))
+        m = (
+            f"SELECT {cols}, ({' + '.join(score + found.bonus)})::float8 AS score, "
+            f"ARRAY[{flag_list}]::boolean[] AS flags FROM ({y}) y"
+        )
+        order = "score DESC, sort_date DESC, id"
+    facet_cols = ", ".join(FACET_FIELDS)
+    sets = ", ".join(["()"] + [f"({f})" for f in FACET_FIELDS])
+    text = f"""
+        WITH m AS MATERIALIZED ({m}),
+        top AS (SELECT * FROM m ORDER BY {order} LIMIT %(limit)s),
+        f AS (
+            SELECT GROUPING({facet_cols}) AS g, COALESCE({facet_cols}) AS value, count(*) AS n
+            FROM m GROUP BY GROUPING SETS ({sets})
+        )
+        SELECT 0, id, score, title_key, kind, status, sort_date, level, flags, NULL::bigint,
+               NULL::int
+        FROM top
+        UNION ALL
+        SELECT 1, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n, g FROM f
+    """
+    return sql.SQL(text.replace("{", "{{").replace("}", "}}").replace("{{t}}", "{t}")).format(t=t)
+
+
+def _read(conn: psycopg.Connection, query: sql.Composable, params: dict) -> tuple:
+    rows: list[_Row] = []
+    facets = _no_facets()
+    total = 0
+    full = (1 << len(FACET_FIELDS)) - 1
+    for part, ident, score, key, kind, status, when, level, flags, n, g in conn.execute(
+        query, params
+    ):
+        if part == 0:
+            rows.append(_Row(ident, float(score), key, kind, status, when, level, flags or []))
+        elif g == full:
+            total = int(n)
+        elif ident:
+            name = FACET_FIELDS[len(FACET_FIELDS) - 1 - (full ^ g).bit_length() + 1]
+            facets[name].append((ident, int(n)))
+    for name in facets:
+        facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
+    rows.sort(key=lambda r: (-r.score, -r.sort_date, r.id))
+    return rows, facets, total
+
+
+def _rerank(
+    index: PgSearchIndex, plan: QueryPlan, rows: list[_Row], concept_df: list[float], n: float
+) -> list[tuple[float, _Row]]:
+    """indexer.search's rerank on these rows: asked ideas held (by rarity), title coverage,
+    place, level, current first, versions of one title in order."""
+    if not rows:
+        return []
+    weights = []
+    for i, concept in enumerate(plan.concepts):
+        if concept_df[i]:
+            bits = 0
+            for d, row in enumerate(rows):
+                if row.flags[i]:
+                    bits |= 1 << d
+            weights.append((concept, math.log(1 + max(n, 1.0) / concept_df[i]), bits))
+    facts = {d: (r.key, is_current(r.kind, r.status), r.sort_date) for d, r in enumerate(rows)}
+    coordination = _coordination(weights, set(facts))
+    by_title: dict[str, float] = {}
+    scored = []
+    for d, row in enumerate(rows):
+        if row.key not in by_title:
+            place = index.counts.places.get(row.key)
+            if place is None:
+                place = index.counts.places[row.key] = _place_of(row.key, index.analyzer)
+            coverage = 1.0 + TITLE_COVERAGE_WEIGHT * _coverage(weights, row.key)
+            by_title[row.key] = coverage * _place_factor(place, plan)
+        factor = coordination.get(d, 1.0) ** COORDINATION_POWER * by_title[row.key]
+        factor *= LEVEL_FACTORS.get(row.level or "", 1.0)
+        if not facts[d][1]:
+            factor *= NOT_CURRENT_FACTOR
+        scored.append((row.score * factor, d))
+    scored.sort(key=lambda pair: -pair[0])
+    return [(score, rows[d]) for score, d in _versions_in_order(scored, facts)]
+
+
+def _hits(
+    conn: psycopg.Connection, table: str, chosen: list[tuple[float, _Row]], terms: set[str]
+) -> list[SearchHit]:
+    if not chosen:
+        return []
+    found = {
+        r[0]: r
+        for r in conn.execute(
+            sql.SQL(
+                "SELECT id, kind, title, status, doc_number, issuer, published_date, signed_date,"
+                " effective_date, source_file, related, body_head, level, topic"
+                " FROM {} WHERE id = ANY(%s)"
+            ).format(sql.Identifier(table)),
+            ([row.id for _, row in chosen],),
+        )
+    }
+    hits = []
+    for score, row in chosen:
+        r = found.get(row.id)
+        if r is None:  # deleted between the two reads
+            continue
+        ident, kind, title, status, number, issuer, published, signed, effective = r[:9]
+        source, related, head, level, topic = r[9:]
+        when = published or signed or effective
+        hits.append(
+            SearchHit(
+                id=ident,
+                kind=kind,
+                title=title,
+                status=status,
+                score=round(float(score), 4),
+                snippet=snippet(head, terms),
+                doc_number=number,
+                issuer=issuer,
+                date=when.isoformat() if when else None,
+                source_file=source,
+                related=list(related or []),
+                title_html=highlight(title, terms),
+                level=level,
+                topic=topic,
+            )
+        )
+    return hits
