@@ -36,15 +36,33 @@ class Library:
 
     @cached_property
     def index(self) -> SearchIndex:
-        from indexer.index import SearchIndex
-
+        """The search index of settings.search_backend: `whoosh` (files in the data home, one
+        node) or `postgres` (tables in the library's PostgreSQL database, shared by every node;
+        docs/scaling.md). Both have the same interface."""
         from . import indexing
+
+        def source() -> tuple:
+            return indexing.all_records(self), indexing.count_records(self)
+
+        backend = self.settings.search_backend
+        if backend == "postgres":
+            from indexer.pg_index import PgSearchIndex
+
+            return PgSearchIndex(  # type: ignore[return-value]
+                self.settings.database_url,
+                dictionary_dir=PROJECT_DATA / "dict",
+                records_source=source,
+            )
+        if backend != "whoosh":
+            raise ValueError(
+                f"unknown search_backend {backend!r}: use 'whoosh' (the default) or 'postgres' "
+                "(POLICYLIB_SEARCH_BACKEND or search_backend in config.toml)"
+            )
+        from indexer.index import SearchIndex
 
         # When the index cannot be opened (e.g. after a crash mid-commit) it is rebuilt from the DB.
         return SearchIndex(
-            self.settings.index_dir,
-            dictionary_dir=PROJECT_DATA / "dict",
-            records_source=lambda: (indexing.all_records(self), indexing.count_records(self)),
+            self.settings.index_dir, dictionary_dir=PROJECT_DATA / "dict", records_source=source
         )
 
     def close(self) -> None:

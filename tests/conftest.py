@@ -1,4 +1,12 @@
-"""Shared fixtures: a real data home on disk, a Library on it, and the paths of real input files."""
+"""Shared fixtures: a real data home on disk, a Library on it, and the paths of real input files.
+
+Every test that touches the database runs twice, `[sqlite]` and `[postgresql]`: the `home`
+fixture (and `module_db` for module-scoped libraries) is parametrized over both. On PostgreSQL each
+test gets a database of its own, created from POLICYLIB_TEST_PG_URL's server and dropped after
+it; POLICYLIB_DATABASE_URL points at it, so CLI subprocesses and live servers use it too. Without
+a reachable server the `[postgresql]` variants are skipped, saying why. A test for something only
+SQLite has (the SQLite backup) is marked `sqlite_only`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from library.core import Library
+from tests.db_backends import DB_BACKENDS, clean_environment, fresh_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -18,18 +27,46 @@ SEEDS = SHARED / "seeds"
 LAWREF = Path(os.environ.get("POLICYLIB_LAWREF", SHARED / "corpus" / "lawref"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: runs on SQLite only (say why in the test or its module)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`home`, and everything built on it, once per database backend."""
+    if "home" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        backends = ["sqlite"] if only else list(DB_BACKENDS)
+        metafunc.parametrize("home", backends, indirect=True)
+
+
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh data home; POLICYLIB_* variables from the developer's shell must not leak in."""
-    for key in list(os.environ):
-        if key.startswith("POLICYLIB_") and key not in {
-            "POLICYLIB_TEST_PG_URL",
-            "POLICYLIB_LAWREF",
-        }:
-            monkeypatch.delenv(key)
+def home(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh data home, its database on SQLite or on a fresh PostgreSQL database."""
+    clean_environment(monkeypatch)
     h = tmp_path / "home"
     monkeypatch.setenv("POLICYLIB_HOME", str(h))
-    return h
+    if getattr(request, "param", "sqlite") == "postgresql":
+        with fresh_pg_database() as url:
+            monkeypatch.setenv("POLICYLIB_DATABASE_URL", url)
+            yield h
+    else:
+        yield h
+
+
+@pytest.fixture(scope="module", params=DB_BACKENDS)
+def module_db(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """Environment for a library shared by a module's tests: nothing on SQLite; on PostgreSQL a
+    database of its own and the `postgres` search backend, so the web and API tests run against
+    both search backends too."""
+    if request.param == "postgresql":
+        with fresh_pg_database() as url:
+            yield {"POLICYLIB_DATABASE_URL": url, "POLICYLIB_SEARCH_BACKEND": "postgres"}
+    else:
+        yield {}
 
 
 @pytest.fixture

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from indexer.index import SearchIndex
+from indexer.pg_index import PgSearchIndex
 from indexer.records import IndexRecord
+from tests.db_backends import fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 DICT_DIR = ROOT / "data" / "dict"
 SEEDS = ROOT / "data" / "samples"
+SEARCH_BACKENDS = ("whoosh", "postgres")
 
 
 def record(id: str, title: str, body: str = "", **kw: object) -> IndexRecord:
@@ -80,6 +83,23 @@ def make_index(tmp_path: Path) -> Iterator[Callable[..., SearchIndex]]:
     yield make
     for index in made:
         index.close()
+
+
+@pytest.fixture
+def make_pg_index() -> Iterator[Callable[..., PgSearchIndex]]:
+    """The PostgreSQL backend on a database of its own (skips without a server); `path` is
+    accepted and ignored, so a test can make either backend the same way."""
+    with fresh_pg_database("policylib_search") as url:
+        made: list[PgSearchIndex] = []
+
+        def make(path: Path | None = None, **kw: object) -> PgSearchIndex:
+            index = PgSearchIndex(url, dictionary_dir=DICT_DIR, **kw)  # type: ignore[arg-type]
+            made.append(index)
+            return index
+
+        yield make
+        for index in made:
+            index.close()
 
 
 @pytest.fixture

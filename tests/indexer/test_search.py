@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from indexer.index import SearchIndex
 from indexer.search import SearchQuery
 
-from .conftest import record
+from .conftest import SEARCH_BACKENDS, record
+
+
+@pytest.fixture(params=SEARCH_BACKENDS)
+def make_index(request: pytest.FixtureRequest, make_index):  # noqa: ANN001, ANN201
+    """Every test here runs on both backends: the same behaviour behind the same interface."""
+    return make_index if request.param == "whoosh" else request.getfixturevalue("make_pg_index")
 
 
 def ids(index: SearchIndex, text: str, **kw: object) -> list[str]:
@@ -118,14 +124,24 @@ def test_any_text_is_a_valid_query(seeded_once: SearchIndex, text: str) -> None:
     seeded_once.search(SearchQuery(text=text, include_all=True, sort="relevance"))
 
 
-@pytest.fixture(scope="module")
-def seeded_once(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+@pytest.fixture(scope="module", params=SEARCH_BACKENDS)
+def seeded_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from indexer.pg_index import PgSearchIndex
+    from tests.db_backends import fresh_pg_database
+
     from .conftest import DICT_DIR, seed_records
 
-    index = SearchIndex(tmp_path_factory.mktemp("hyp") / "index", dictionary_dir=DICT_DIR)
-    index.upsert(seed_records())
-    yield index
-    index.close()
+    if request.param == "whoosh":
+        index = SearchIndex(tmp_path_factory.mktemp("hyp") / "index", dictionary_dir=DICT_DIR)
+        index.upsert(seed_records())
+        yield index
+        index.close()
+        return
+    with fresh_pg_database("policylib_search") as url:
+        index = PgSearchIndex(url, dictionary_dir=DICT_DIR)
+        index.upsert(seed_records())
+        yield index
+        index.close()
 
 
 def test_long_paste_is_cut_not_refused(seeded: SearchIndex) -> None:

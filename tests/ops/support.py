@@ -61,8 +61,16 @@ def configure(home: Path, **settings: object) -> None:
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
 
 
+# Which database and search the test's library uses (set by the `home` fixture): kept.
+SHARED_SETTINGS = ("POLICYLIB_DATABASE_URL", "POLICYLIB_SEARCH_BACKEND")
+
+
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYLIB_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("POLICYLIB_") or k in SHARED_SETTINGS
+    }
     env.update(POLICYLIB_HOME=str(home), PYTHONPATH=str(ROOT), **extra)
     return env
 

@@ -18,6 +18,10 @@ from library.core import Library
 from library.models import AuditEntry, Document, StatusChange
 from library.reindex import run_reindex
 
+# `policylib backup` copies SQLite homes; a PostgreSQL deployment is backed up with pg_dump
+# (test_postgres_deployments_are_told_to_use_pg_dump checks it says so).
+pytestmark = pytest.mark.sqlite_only
+
 QUERIES = ["养老保险", "就业创业", "宣府办〔2023〕3号", "营商环境", "学生资助"]
 
 

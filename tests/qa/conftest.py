@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from library.core import Library
 from library.qa.importer import import_file
+from tests.db_backends import module_environment
 from tests.qa.support import SAMPLE_QA, build_qa_library, ingest_seeds
 
 
@@ -27,11 +27,11 @@ def qa_lib(lib: Library, docs: dict[str, int]) -> Library:
 
 
 @pytest.fixture(scope="module")
-def shared_qa_lib(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
-    """One such library per module, for tests that only read."""
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("POLICYLIB_")]:
-            mp.delenv(key)
+def shared_qa_lib(
+    tmp_path_factory: pytest.TempPathFactory, module_db: dict[str, str]
+) -> Iterator[Library]:
+    """One such library per module, for tests that only read (on each backend: `module_db`)."""
+    with module_environment(module_db):
         lib = Library.open(tmp_path_factory.mktemp("qa-home"))
         try:
             build_qa_library(lib)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,16 +9,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from library.core import Library
+from tests.db_backends import module_environment
 from tests.web_sample import Sample, build_sample
 from webapp import create_app
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library, Sample]]:
-    """One sample library per module: every test here only reads, so building it once is enough."""
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("POLICYLIB_")]:
-            mp.delenv(key)
+def site(
+    tmp_path_factory: pytest.TempPathFactory, module_db: dict[str, str]
+) -> Iterator[tuple[Library, Sample]]:
+    """One sample library per module: every test here only reads, so building it once is enough.
+    Once on SQLite with Whoosh, once on PostgreSQL with its search backend (`module_db`)."""
+    with module_environment(module_db):
         lib = Library.open(tmp_path_factory.mktemp("home"))
         try:
             yield lib, build_sample(lib)
