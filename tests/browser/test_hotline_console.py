@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -16,16 +15,17 @@ from library.core import Library
 from library.models import QAEntry, QAEvent
 from library.qa.workflow import commit_and_index, flag_for_review
 from tests.browser.conftest import LiveServer, axe_violations, screenshot, start_live_server
+from tests.db_backends import module_environment
 from tests.qa.support import PASSWORD, add_accounts, build_qa_library
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Library]]:
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("POLICYLIB_")]:
-            mp.delenv(key)
+def site(
+    tmp_path_factory: pytest.TempPathFactory, module_db: dict[str, str]
+) -> Iterator[tuple[LiveServer, Library]]:
+    with module_environment(module_db):
         lib = Library.open(tmp_path_factory.mktemp("hotline-home"))
         build_qa_library(lib)
         add_accounts(lib)

@@ -15,6 +15,7 @@ import pytest
 from library.core import Library
 from library.users import add_user
 from tests.browser.conftest import LiveServer, axe_violations, screenshot, start_live_server
+from tests.db_backends import module_environment
 from tests.validity.cleanup_sheet import FIRST_DATA_ROW, Built, as_xlsx, build_library
 from tests.validity.conftest import doc_state, snapshot
 
@@ -33,9 +34,10 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory, module_db: dict[str, str]) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("legal-home")
-    lib = Library.open(home)
+    with module_environment(module_db):
+        lib = Library.open(home)
     built = build_library(lib)
     with lib.db.session() as s:
         add_user(s, "clerk", "legal", PASSWORD, actor="test")

@@ -9,6 +9,7 @@ import pytest
 
 from library.core import Library
 from tests.browser.conftest import LiveServer, axe_violations, screenshot, start_live_server
+from tests.db_backends import module_environment
 from tests.web_sample import Sample, build_sample
 
 pytestmark = pytest.mark.browser
@@ -19,8 +20,11 @@ DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Sample]]:
-    lib = Library.open(tmp_path_factory.mktemp("public-home"))
+def site(
+    tmp_path_factory: pytest.TempPathFactory, module_db: dict[str, str]
+) -> Iterator[tuple[LiveServer, Sample]]:
+    with module_environment(module_db):
+        lib = Library.open(tmp_path_factory.mktemp("public-home"))
     sample = build_sample(lib)
     server = start_live_server(lib)
     yield server, sample
