@@ -40,6 +40,16 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# Tables (and the view) the PostgreSQL search backend keeps beside the schema: a derived cache it
+# creates itself (indexer/pg_index.py), never part of the models or the migrations.
+SEARCH_CACHE_PREFIX = "policylib_search"
+
+
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:  # noqa: ANN001
+    """Alembic's filter: autogenerate and schema comparisons leave the search cache alone."""
+    return not (type_ == "table" and reflected and (name or "").startswith(SEARCH_CACHE_PREFIX))
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -1,35 +1,73 @@
-"""The Alembic migrations and the models describe the same schema."""
+"""The Alembic migrations and the models describe the same schema, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from library.db import Database, alembic_config
+from library.db import Database, alembic_config, include_object
 from library.models import Base
+from tests.db_backends import DB_BACKENDS, fresh_pg_database
 
 
-def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+@pytest.fixture(params=DB_BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        with fresh_pg_database() as url:
+            yield url
+
+
+def _diff(url: str) -> list:
     engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models(empty_url: str) -> None:
+    engine = create_engine(empty_url)
     with engine.begin() as conn:
-        cfg = alembic_config(url)
+        cfg = alembic_config(empty_url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert diff == []
+    engine.dispose()
+    assert _diff(empty_url) == []
 
 
-def test_fresh_database_is_stamped_at_head_and_reopens(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    db = Database(url)
+def test_fresh_database_is_stamped_at_head_and_reopens(empty_url: str) -> None:
+    db = Database(empty_url)
     db.dispose()
-    again = Database(url)  # second open runs `upgrade head`, which must be a no-op
+    again = Database(empty_url)  # second open runs `upgrade head`, which must be a no-op
     tables = set(inspect(again.engine).get_table_names())
     assert {"documents", "alembic_version", "audit_log", "qa_entries"} <= tables
     again.dispose()
+    assert _diff(empty_url) == []
+
+
+@pytest.mark.postgres
+def test_the_postgres_search_cache_is_not_part_of_the_schema() -> None:
+    """Its tables live beside the schema: comparisons (and autogenerate) leave them alone."""
+    from indexer.pg_index import PgSearchIndex
+
+    with fresh_pg_database() as url:
+        Database(url).dispose()
+        index = PgSearchIndex(url)
+        assert index.count() == 0  # tables made on first use
+        index.close()
+        engine = create_engine(url)
+        tables = set(inspect(engine).get_table_names())
+        engine.dispose()
+        assert any(t.startswith("policylib_search") for t in tables)
+        assert _diff(url) == []
