@@ -299,8 +299,10 @@ def run_pg_search(
     if plan.empty and plan.text:  # only symbols or operators: nothing to look for
         return SearchResults(0, [], _no_facets(), page, per_page, [])
     # Rows are few and their vectors long: a scan unpacking every vector is never the cheaper
-    # plan, whatever the planner's estimate says (for this transaction only).
+    # plan, whatever the planner's estimate says; and a plan costed that way must not trigger
+    # JIT compilation, which takes longer than any search (for this transaction only).
     conn.execute("SET LOCAL enable_seqscan = off")
+    conn.execute("SET LOCAL jit = off")
     p = _Params()
     where = _visibility(request, p)
     wanted = page * per_page
