@@ -185,6 +185,7 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 def test_notifications_by_command_and_webhook(home: Path, source: Path, tmp_path: Path) -> None:
+    _Hook.received.clear()  # a class attribute: the other backend's run may have filled it
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     got = tmp_path / "notified.json"
