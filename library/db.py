@@ -22,10 +22,35 @@ from .models import Base
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+def _without_nul(value: object) -> object:
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+def _clean_parameters(params: object) -> object:
+    if isinstance(params, dict):
+        return {k: _without_nul(v) for k, v in params.items()}
+    if isinstance(params, list | tuple):
+        if params and isinstance(params[0], dict | list | tuple):  # executemany
+            return [_clean_parameters(p) for p in params]
+        return type(params)(_without_nul(v) for v in params)
+    return params
+
+
+def _drop_nul_characters(engine: Engine) -> None:
+    """PostgreSQL text cannot hold NUL, SQLite's can: a NUL pasted into a form or carried by an
+    imported sheet would store on one and fail with a DataError on the other. It is dropped from
+    every text parameter on both, as the parsers drop control characters from documents."""
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _clean(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+        return statement, _clean_parameters(parameters)
+
+
 def make_engine(url: str) -> Engine:
     """SQLite gets WAL and a busy timeout so web workers and a CLI run can share one file."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _drop_nul_characters(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -37,7 +62,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    _drop_nul_characters(engine)
+    return engine
 
 
 # Tables (and the view) the PostgreSQL search backend keeps beside the schema: a derived cache it

@@ -387,7 +387,11 @@ def search(lib: Library, params: SearchParams) -> dict:
 
 
 def _history(session: Session, doc_id: int) -> list[dict]:
-    stmt = select(StatusChange).where(StatusChange.document_id == doc_id).order_by(StatusChange.at)
+    stmt = (
+        select(StatusChange)
+        .where(StatusChange.document_id == doc_id)
+        .order_by(StatusChange.at, StatusChange.id)  # a change and its undo may share a time
+    )
     return [
         {
             "old_status": c.old_status,

@@ -505,7 +505,8 @@ def apply_due_transitions(lib: Library, today: date) -> list[DueTransition]:
             Document.status.in_(DATE_DRIVEN_FROM),
             or_(Document.effective_date.is_not(None), Document.expiry_date.is_not(None)),
         )
-        for doc in session.scalars(stmt).all():
+        # In id order on every database: the report and the audit log list them the same way.
+        for doc in session.scalars(stmt.order_by(Document.id)).all():
             due = _due_for(doc, today)
             if due is None:
                 continue
@@ -539,7 +540,7 @@ def _sync_interpretations(session: Session, today: date) -> Touched:
     stmt = select(Document).where(
         Document.kind == "interpretation", Document.interprets_id.is_not(None)
     )
-    for interp in session.scalars(stmt).all():
+    for interp in session.scalars(stmt.order_by(Document.id)).all():
         parent = interp.interprets
         if parent is None or interp.status == parent.status:
             continue

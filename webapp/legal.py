@@ -101,7 +101,8 @@ def documents() -> Response | str:
     stmt = select(Document).where(Document.kind == "document")
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(or_(Document.title.like(like), Document.doc_number.like(like)))
+        # ilike: PostgreSQL's LIKE tells Gb from gb, SQLite's does not; the clerk means either
+        stmt = stmt.where(or_(Document.title.ilike(like), Document.doc_number.ilike(like)))
     if status in STATUS_LABELS:
         stmt = stmt.where(Document.status == status)
     page = _page()

@@ -308,7 +308,8 @@ def _entries_stamp(session: Session) -> tuple:
 
 
 def finder_entries(session: Session) -> list[FinderEntry]:
-    stmt = select(QAEntry).where(QAEntry.status.in_(HOTLINE_STATUSES))
+    # In id order: entries scoring alike keep one order on SQLite and PostgreSQL alike.
+    stmt = select(QAEntry).where(QAEntry.status.in_(HOTLINE_STATUSES)).order_by(QAEntry.id)
     return [
         FinderEntry(
             id=e.id,
