@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "qa_cmds",
     "ops_cmds",
     "demo_cmds",
+    "db_cmds",
 ]
 
 
