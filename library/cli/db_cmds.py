@@ -10,7 +10,7 @@ from .output import emit_json, fail
 
 @click.group("db")
 def db_group() -> None:
-    """数据库 (database): copy the library to another database."""
+    """数据库迁移（SQLite 到 PostgreSQL）。Copy the library to another database."""
 
 
 @db_group.command("copy")
