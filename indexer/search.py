@@ -38,7 +38,7 @@ LEVEL_FACTORS = {"法律": 1.4, "行政法规": 1.15}
 PLACE_SUFFIXES = frozenset("省市县区州旗盟")
 _IMPLEMENTING = re.compile(r"(实施条例|实施细则|实施办法)$")
 PLACE_NAMED_FACTOR = 1.5
-PLACE_OTHER_FACTOR = 0.5
+PLACE_OTHER_FACTOR = 0.25
 
 
 @dataclass
