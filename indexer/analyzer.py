@@ -150,9 +150,12 @@ class Synonyms:
         self._reload_if_changed()
         if self._pattern is None:
             return {}
-        return {
-            m.group(0): (self._groups[m.group(0)], m.span()) for m in self._pattern.finditer(folded)
-        }
+        found = {}
+        for m in self._pattern.finditer(folded):
+            word = m.group(0)
+            word = word if word in self._groups else word.replace(_PARTICLE, "")
+            found[word] = (self._groups[word], m.span())
+        return found
 
     def _reload_if_changed(self) -> None:
         now = time.monotonic()
@@ -174,8 +177,19 @@ class Synonyms:
                     groups[word] = tuple(dict.fromkeys(groups.get(word, ()) + others))
             keys = sorted(groups, key=len, reverse=True)
             self._groups = groups
-            self._pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+            self._pattern = re.compile("|".join(map(_loose, keys))) if keys else None
             self._stamp = stamp
+
+
+_PARTICLE = "了"
+
+
+def _loose(word: str) -> str:
+    """A synonym as a pattern that also finds it with 了 typed inside (吃坏了肚子, 喝了酒): people
+    put the particle between the characters of a phrase the list holds without it."""
+    if _PARTICLE in word:
+        return re.escape(word)
+    return f"{_PARTICLE}?".join(map(re.escape, word))
 
 
 def _lines(path: Path) -> Iterator[list[str]]:

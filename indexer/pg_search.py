@@ -46,6 +46,7 @@ from .search import (
     _place_of,
     _versions_in_order,
     is_current,
+    newest_current,
 )
 from .snippets import highlight, snippet
 
@@ -413,7 +414,7 @@ def _rerank(
     index: PgSearchIndex, plan: QueryPlan, rows: list[_Row], concept_df: list[float], n: float
 ) -> list[tuple[float, _Row]]:
     """indexer.search's rerank on these rows: asked ideas held (by rarity), title coverage,
-    place, level, current first, versions of one title in order."""
+    place, level, current (and newest) first, versions of one title in order."""
     if not rows:
         return []
     weights = []
@@ -426,6 +427,7 @@ def _rerank(
             weights.append((concept, math.log(1 + max(n, 1.0) / concept_df[i]), bits))
     facts = {d: (r.key, is_current(r.kind, r.status), r.sort_date) for d, r in enumerate(rows)}
     coordination = _coordination(weights, set(facts))
+    newest = newest_current(facts.values())
     by_title: dict[str, float] = {}
     scored = []
     for d, row in enumerate(rows):
@@ -437,7 +439,7 @@ def _rerank(
             by_title[row.key] = coverage * _place_factor(place, plan)
         factor = coordination.get(d, 1.0) ** COORDINATION_POWER * by_title[row.key]
         factor *= LEVEL_FACTORS.get(row.level or "", 1.0)
-        if not facts[d][1]:
+        if not facts[d][1] or row.sort_date < newest.get(row.key, row.sort_date):
             factor *= NOT_CURRENT_FACTOR
         scored.append((row.score * factor, d))
     scored.sort(key=lambda pair: -pair[0])

@@ -38,7 +38,7 @@ LEVEL_FACTORS = {"法律": 1.4, "行政法规": 1.15}
 PLACE_SUFFIXES = frozenset("省市县区州旗盟")
 _IMPLEMENTING = re.compile(r"(实施条例|实施细则|实施办法)$")
 PLACE_NAMED_FACTOR = 1.5
-PLACE_OTHER_FACTOR = 0.5
+PLACE_OTHER_FACTOR = 0.25
 
 
 @dataclass
@@ -314,21 +314,35 @@ def _rerank(
     facts = {docnum: cols.get(docnum) for _, docnum in top}
     weights = _idea_weights(cols, searcher.reader(), plan)
     coordination = _coordination(weights, {d for _, d in top})
+    newest = newest_current(facts.values())
     by_title: dict[str, float] = {}  # versions of one title share their title factors
     scored = []
     for score, docnum in top:
-        key, current, _ = facts[docnum]
+        key, current, date = facts[docnum]
         if key not in by_title:
             by_title[key] = (1.0 + TITLE_COVERAGE_WEIGHT * _coverage(weights, key)) * _place_factor(
                 cols.place(key, analyzer), plan
             )
         factor = coordination.get(docnum, 1.0) ** COORDINATION_POWER * by_title[key]
         factor *= LEVEL_FACTORS.get(cols.facet_values["level"][docnum], 1.0)
-        if not current:
+        if not current or date < newest.get(key, date):
             factor *= NOT_CURRENT_FACTOR
         scored.append((score * factor, docnum))
     scored.sort(key=lambda p: -p[0])
     return _versions_in_order(scored, facts)
+
+
+def newest_current(facts: Iterable[tuple[str, bool, int]]) -> dict[str, int]:
+    """The date of the newest current version of each title among (title key, current, date).
+
+    The corpus marks every version of a law valid, so an older version still counts as current;
+    yet a newer version of the same title answers the question instead of it, and the old one
+    should not hold the second place above another law."""
+    out: dict[str, int] = {}
+    for key, current, date in facts:
+        if current and key:
+            out[key] = max(out.get(key, date), date)
+    return out
 
 
 def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[tuple[Concept, float, int]]:  # noqa: ANN001

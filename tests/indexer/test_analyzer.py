@@ -64,6 +64,15 @@ def test_synonyms_are_found_in_the_query(analyzer: Analyzer) -> None:
     assert "最低生活保障" in plan.alternatives
 
 
+def test_synonyms_are_found_with_le_typed_inside(tmp_path: Path) -> None:
+    d = tmp_path / "dict"
+    d.mkdir()
+    (d / "synonyms.txt").write_text("吃坏肚子 食物中毒\n丢了 遗失\n", encoding="utf-8")
+    found = Analyzer(d).synonyms.find_spans("饭店吃坏了肚子，钱包丢了")
+    assert found["吃坏肚子"] == (("食物中毒",), (2, 7))
+    assert found["丢了"] == (("遗失",), (10, 12))
+
+
 def test_synonym_file_edits_apply_without_restart(tmp_path: Path) -> None:
     d = tmp_path / "dict"
     d.mkdir()

@@ -216,6 +216,18 @@ def test_current_version_ranks_above_the_old_one_even_when_all_shown(make_index)
     assert ids(index, "物业管理条例", include_all=True) == ["doc:2", "doc:3", "doc:1"]
 
 
+def test_an_older_valid_version_sinks_below_another_law(make_index) -> None:  # noqa: ANN001
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "军人抚恤优待条例", "补助 " * 30, published_date=date(2019, 1, 1)),
+            record("doc:2", "军人抚恤优待条例", "补助 " * 30, published_date=date(2024, 1, 1)),
+            record("doc:3", "退役军人保障法", "补助 " * 30, published_date=date(2020, 1, 1)),
+        ]
+    )
+    assert ids(index, "补助")[2] == "doc:1"  # the 2019 text no longer holds the second place
+
+
 def test_title_that_is_the_question_beats_a_mention(make_index) -> None:  # noqa: ANN001
     index = make_index()
     index.upsert(
