@@ -161,7 +161,10 @@ def main() -> None:
         try:
             _wait_ready(port, server)
             _load(port, args.clients, min(5.0, args.seconds))  # warm caches, not measured
+            client_cpu = time.process_time()
             latencies, errors = _load(port, args.clients, args.seconds)
+            # the clients share the server's cores: their own CPU is what they took from it
+            client_cpu = time.process_time() - client_cpu
             memory = _memory_mb(server.pid)
         finally:
             server.terminate()
@@ -184,6 +187,7 @@ def main() -> None:
             "p50_ms": round(q[49], 1),
             "p95_ms": round(q[94], 1),
             "p99_ms": round(q[98], 1),
+            "client_cpu_ms_per_request": round(client_cpu * 1000 / max(len(ms), 1), 2),
             **memory,
             "target_p95_ms": 100,
             "load_average_after": os.getloadavg()[0],
