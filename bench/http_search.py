@@ -142,7 +142,7 @@ def main() -> None:
     ap.add_argument("--database-url", help="PostgreSQL URL (needed for --backend postgres)")
     ap.add_argument("--server", choices=["waitress", "gunicorn"], default="waitress")
     ap.add_argument("--workers", type=int, default=4, help="waitress: threads; gunicorn: processes")
-    ap.add_argument("--threads", type=int, default=2, help="gunicorn: threads per process")
+    ap.add_argument("--threads", type=int, default=1, help="gunicorn: threads per process")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = args.home or Path(tmp) / "home"
