@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy import Integer, Table, func, inspect, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .db import Database
 from .models import Base
@@ -37,9 +37,19 @@ def copy_database(
     transaction; returns rows copied per table."""
     if source_url == target_url:
         raise CopyError("source and target are the same database")
-    probe = Database(target_url, create=False)
+    try:
+        probe = Database(target_url, create=False)
+    except ArgumentError as exc:
+        raise CopyError(
+            f"not a database URL: {exc}; e.g. postgresql+psycopg://user@host/db"
+        ) from None
     try:
         _refuse_non_empty(probe)
+    except OperationalError as exc:
+        raise CopyError(
+            f"cannot reach the target database ({exc.orig}); check host, port, user and that "
+            "the database exists (createdb)"
+        ) from None
     finally:
         probe.dispose()
     source = Database(source_url)  # brings the source to the newest schema first
@@ -63,9 +73,9 @@ def copy_database(
 
 def _refuse_non_empty(target: Database) -> None:
     names = set(inspect(target.engine).get_table_names())
-    ours = {t.name for t in Base.metadata.sorted_tables} & names
+    ours = [t for t in Base.metadata.sorted_tables if t.name in names]
     with target.engine.connect() as conn:
-        filled = [n for n in sorted(ours) if conn.scalar(text(f'SELECT count(*) FROM "{n}"'))]
+        filled = sorted(t.name for t in ours if _rows(conn, t))
     if filled:
         raise CopyError(
             f"the target database already holds rows ({', '.join(filled[:5])}); copy into a new, "
@@ -90,7 +100,7 @@ def _copy_table(src: Connection, dst: Connection, table: Table) -> int:
     for rows in result.partitions(BATCH):
         batch = []
         for row in rows:
-            values = {k: _utc(v) for k, v in row._mapping.items()}
+            values = dict(row._mapping)
             if later and any(values[c] is not None for c in later):
                 links.append(
                     {**{c.name: values[c.name] for c in pk}, **{c: values[c] for c in later}}
@@ -103,14 +113,6 @@ def _copy_table(src: Connection, dst: Connection, table: Table) -> int:
         where = [c == link[c.name] for c in pk]
         dst.execute(update(table).where(*where).values({c: link[c] for c in later}))
     return copied
-
-
-def _utc(value: object) -> object:
-    """SQLite hands back the UTC times it stored without their zone; PostgreSQL would read a
-    naive time in its own session zone."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _move_sequences(dst: Connection) -> None:
@@ -132,9 +134,12 @@ def _move_sequences(dst: Connection) -> None:
 
 def _check_counts(src: Connection, dst: Connection, counts: dict[str, int]) -> None:
     for table in Base.metadata.sorted_tables:
-        have = dst.scalar(select(func.count()).select_from(table))
-        want = src.scalar(select(func.count()).select_from(table))
+        have, want = _rows(dst, table), _rows(src, table)
         if have != want or counts[table.name] != want:
             raise CopyError(
                 f"table {table.name}: {want} rows in the source, {have} copied; nothing was kept"
             )
+
+
+def _rows(conn: Connection, table: Table) -> int:
+    return conn.scalar(select(func.count()).select_from(table))

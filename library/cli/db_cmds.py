@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.engine import make_url
 
 from . import pass_lib
 from .output import emit_json, fail
@@ -30,19 +31,18 @@ def copy_cmd(lazy, target_url: str, as_json: bool) -> None:  # noqa: ANN001
     except CopyError as exc:
         fail(f"复制失败，目标库未改动 / copy failed, target unchanged: {exc}")
     if as_json:
-        emit_json({"target": _without_password(target_url), "rows": counts})
+        emit_json({"target": _shown(target_url), "rows": counts})
         return
-    click.echo(f"已复制 {sum(counts.values())} 行 / rows copied to {_without_password(target_url)}")
+    click.echo(f"已复制 {sum(counts.values())} 行 / rows copied to {_shown(target_url)}")
     click.echo(
         "下一步 / next: set database_url (or POLICYLIB_DATABASE_URL) to the target on every node; "
         "with search_backend = postgres run `policylib reindex --full` once (docs/scaling.md)."
     )
 
 
-def _without_password(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    return f"{scheme}://{creds.split(':')[0]}{at}{host}" if at else url
+def _shown(url: str) -> str:
+    """The target as the operator may see it in a terminal or a log: no password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 COMMANDS = [db_group]

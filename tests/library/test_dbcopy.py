@@ -101,3 +101,15 @@ def test_a_sqlite_library_copied_to_postgresql_is_the_same_library(
 def test_copying_a_database_onto_itself_is_refused(lib: Library) -> None:
     with pytest.raises(CopyError, match="same database"):
         copy_database(lib.settings.database_url, lib.settings.database_url)
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("not-a-url", "not a database URL"), ("postgresql+psycopg://u@127.0.0.1:1/x", "cannot reach")],
+)
+def test_a_target_that_cannot_be_opened_is_named_and_nothing_is_copied(
+    lib: Library, target: str, message: str
+) -> None:
+    result = CliRunner().invoke(main, ["db", "copy", target])
+    assert result.exit_code == 1 and message in result.output
+    assert "Traceback" not in result.output
