@@ -46,7 +46,7 @@ from .search import (
     _place_of,
     _versions_in_order,
     is_current,
-    newest_current,
+    outdated,
 )
 from .snippets import highlight, snippet
 
@@ -427,7 +427,7 @@ def _rerank(
             weights.append((concept, math.log(1 + max(n, 1.0) / concept_df[i]), bits))
     facts = {d: (r.key, is_current(r.kind, r.status), r.sort_date) for d, r in enumerate(rows)}
     coordination = _coordination(weights, set(facts))
-    newest = newest_current(facts.values())
+    sinking = outdated(facts)
     by_title: dict[str, float] = {}
     scored = []
     for d, row in enumerate(rows):
@@ -439,7 +439,7 @@ def _rerank(
             by_title[row.key] = coverage * _place_factor(place, plan)
         factor = coordination.get(d, 1.0) ** COORDINATION_POWER * by_title[row.key]
         factor *= LEVEL_FACTORS.get(row.level or "", 1.0)
-        if not facts[d][1] or row.sort_date < newest.get(row.key, row.sort_date):
+        if d in sinking:
             factor *= NOT_CURRENT_FACTOR
         scored.append((row.score * factor, d))
     scored.sort(key=lambda pair: -pair[0])

@@ -314,35 +314,40 @@ def _rerank(
     facts = {docnum: cols.get(docnum) for _, docnum in top}
     weights = _idea_weights(cols, searcher.reader(), plan)
     coordination = _coordination(weights, {d for _, d in top})
-    newest = newest_current(facts.values())
+    sinking = outdated(facts)
     by_title: dict[str, float] = {}  # versions of one title share their title factors
     scored = []
     for score, docnum in top:
-        key, current, date = facts[docnum]
+        key = facts[docnum][0]
         if key not in by_title:
             by_title[key] = (1.0 + TITLE_COVERAGE_WEIGHT * _coverage(weights, key)) * _place_factor(
                 cols.place(key, analyzer), plan
             )
         factor = coordination.get(docnum, 1.0) ** COORDINATION_POWER * by_title[key]
         factor *= LEVEL_FACTORS.get(cols.facet_values["level"][docnum], 1.0)
-        if not current or date < newest.get(key, date):
+        if docnum in sinking:
             factor *= NOT_CURRENT_FACTOR
         scored.append((score * factor, docnum))
     scored.sort(key=lambda p: -p[0])
     return _versions_in_order(scored, facts)
 
 
-def newest_current(facts: Iterable[tuple[str, bool, int]]) -> dict[str, int]:
-    """The date of the newest current version of each title among (title key, current, date).
+def outdated(facts: dict[int, tuple[str, bool, int]]) -> set[int]:
+    """The records among {record: (title key, current, date)} that sink like a not-current one:
+    those not current, and older versions of a title whose newer current version is there too.
 
     The corpus marks every version of a law valid, so an older version still counts as current;
     yet a newer version of the same title answers the question instead of it, and the old one
     should not hold the second place above another law."""
-    out: dict[str, int] = {}
-    for key, current, date in facts:
+    newest: dict[str, int] = {}
+    for key, current, date in facts.values():
         if current and key:
-            out[key] = max(out.get(key, date), date)
-    return out
+            newest[key] = max(newest.get(key, date), date)
+    return {
+        record
+        for record, (key, current, date) in facts.items()
+        if not current or date < newest.get(key, date)
+    }
 
 
 def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[tuple[Concept, float, int]]:  # noqa: ANN001
