@@ -194,7 +194,13 @@ def test_a_rebuild_killed_mid_load_leaves_the_live_generation_and_is_cleaned_up(
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-    # The dead builder's lock went with its connection: writes no longer journal for it ...
+    # The dead builder's lock goes with its connection, once the server has seen that connection
+    # close (a moment after the kill): then writes no longer journal for it ...
+    advisory = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    poll(lambda: sql(index, advisory) == [(0,)], timeout=30)
     index.upsert([record("doc:77", "杀掉之后写入的文件", "正文")])
     assert sql(index, f"SELECT count(*) FROM {JOURNAL}") == [(0,)]
     assert index.info()["generation"] == live and index.count() == 6
