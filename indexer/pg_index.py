@@ -52,7 +52,7 @@ from .search import SearchQuery, SearchResults
 
 log = logging.getLogger("policylib.indexer")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: title_words, every position of a word
 VIEW = "policylib_search"
 STATE = "policylib_search_state"
 GENERATIONS = "policylib_search_generations"
@@ -99,6 +99,7 @@ CREATE TABLE {t} (
     sort_date integer NOT NULL,
     related text[] NOT NULL,
     body_head text {compression} NOT NULL,
+    title_words integer NOT NULL,
     body_words integer NOT NULL,
     folded text {compression} NOT NULL,
     head_tsv tsvector NOT NULL,
@@ -203,7 +204,7 @@ class PgSearchIndex:
         """Build a new generation table beside the live one, check it, swap the view to it in one
         transaction; the old one is kept for rollback(). `before_swap` runs inside the swap
         transaction: raising there (or the process dying) keeps the live generation."""
-        self._ensure()
+        self._ensure(replacing=True)
         with self._rebuild_lock():
             return self._rebuild_locked(records, expected_count, before_swap)
 
@@ -308,8 +309,9 @@ class PgSearchIndex:
 
     # ------------------------------------------------------------------ schema
 
-    def _ensure(self) -> None:
-        """Create the tables on first use; repair a live generation that is gone or stale."""
+    def _ensure(self, replacing: bool = False) -> None:
+        """Create the tables on first use; repair a live generation that is gone or stale, unless
+        the caller is `replacing` it with a rebuild anyway (which needs no records source)."""
         if self._ready:
             return
         repair: str | None = None
@@ -333,6 +335,8 @@ class PgSearchIndex:
                     repair = self._check_live(conn, state[0])
         except psycopg.OperationalError as exc:
             raise IndexUnavailableError(_unreachable(exc)) from exc
+        if repair and replacing:
+            return  # checked again on the next use, after the rebuild
         if repair:
             self._repair(repair)
         self._ready = True

@@ -29,13 +29,16 @@ from .query import COMMON_SHARE, FIELD_BOOSTS, MIN_COMMON_DF, SYNONYM_WEIGHT, Qu
 from .records import CURRENT_STATUSES
 from .schema import FACET_FIELDS
 from .search import (
+    BODY_B,
     COORDINATION_POWER,
     DOCUMENT_KINDS,
+    K1,
     LEVEL_FACTORS,
     MAX_PER_PAGE,
     NOT_CURRENT_FACTOR,
     QA_CURRENT_STATUS,
     RERANK_WINDOW,
+    TITLE_B,
     TITLE_COVERAGE_WEIGHT,
     SearchHit,
     SearchQuery,
@@ -53,13 +56,14 @@ from .snippets import highlight, snippet
 if TYPE_CHECKING:
     from .pg_index import PgSearchIndex
 
-HEAD_WEIGHTS = "{0,0,0.5,1}"  # D, C, B, A: a 文号 or issuer word counts half a title word
-BODY_WEIGHTS = "{0,1,0,0}"
-ONE_TITLE_HIT = 0.6079  # ts_rank of one weight-A occurrence: scaled to 1
-K1 = 1.2
-BODY_B = 0.6
+# ts_rank weights (D, C, B, A) that read one part of a vector: A title and similar questions,
+# B 文号 and issuer (scored as Whoosh's issuer_text field), C body.
+TITLE_PART = "{0,0,0,1}"
+ISSUER_PART = "{0,0,1,0}"
+BODY_PART = "{0,1,0,0}"
 TITLE_KEY_BONUS = 250.0  # the query is a whole title (Whoosh: title_key x40)
 DOC_NUMBER_BONUS = 3000.0  # the query holds this record's 文号 (Whoosh: x500)
+LENGTH_STATS = [("n", ""), ("avg", ""), ("title_avg", "")]
 _SINGLE_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -82,7 +86,8 @@ class TermCounts:
             self._values.clear()
 
     def get(self, conn: psycopg.Connection, table: str, wanted: list[tuple[str, str]]) -> dict:
-        """{(kind, arg): value} for kind in head|body|any (arg a tsquery), n, avg (arg "")."""
+        """{(kind, arg): value} for kind in head|body|any (arg a tsquery); n, avg (body words),
+        title_avg (arg "")."""
         now = time.monotonic()
         out, missing = {}, []
         with self._lock:
@@ -98,8 +103,13 @@ class TermCounts:
             for kind, arg in missing:
                 if kind == "n":
                     exprs.append(sql.SQL("(SELECT count(*) FROM {})").format(t))
-                elif kind == "avg":
-                    exprs.append(sql.SQL("(SELECT coalesce(avg(body_words), 0) FROM {})").format(t))
+                elif kind in ("avg", "title_avg"):
+                    column = "body_words" if kind == "avg" else "title_words"
+                    exprs.append(
+                        sql.SQL("(SELECT coalesce(avg({}), 0) FROM {})").format(
+                            sql.Identifier(column), t
+                        )
+                    )
                 else:
                     cond = {
                         "head": "head_tsv @@ %s::tsquery",
@@ -155,14 +165,24 @@ def _like_pattern(words: list[tuple[str, int]]) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """One word scored in one vector: its weight (idf x query boost, before the field boost) and
+    the phrase that must hold in that vector for it to count (None: it counts wherever it is)."""
+
+    query: str
+    weight: float
+    gate: str | None = None
+
+
 @dataclass
 class _Plan:
-    """The SQL of one query: which rows match, and the scored word parts."""
+    """The SQL of one query: which rows match, and the scored words of each vector."""
 
     match: list[str] = field(default_factory=list)  # OR-ed: any of these selects a row
     required: list[str] = field(default_factory=list)  # AND-ed: quoted phrases
-    head: list[tuple[str, float]] = field(default_factory=list)  # (tsquery, weight)
-    body: list[tuple[str, float]] = field(default_factory=list)
+    head: list[_Scored] = field(default_factory=list)
+    body: list[_Scored] = field(default_factory=list)
     bonus: list[str] = field(default_factory=list)  # SQL terms added to the score
     concepts: list[str] = field(default_factory=list)  # tsquery of each asked idea
 
@@ -183,7 +203,7 @@ def _plan_sql(
     concept_queries = [
         " | ".join(_tsquery_all(list(wl)) for wl in c.word_lists()) for c in plan.concepts
     ]
-    wanted: list[tuple[str, str]] = [("n", ""), ("avg", "")]
+    wanted = list(LENGTH_STATS)
     for w in dict.fromkeys(words + singles + phrase_words + [x for m in multi for x, _ in m]):
         wanted += [("head", quote_lexeme(w)), ("body", quote_lexeme(w))]
     wanted += [("any", q) for q in concept_queries]
@@ -200,15 +220,27 @@ def _plan_sql(
         hdf, bdf = stats[("head", q)], stats[("body", q)]
         in_body = False
         if hdf <= limit:
-            out.head.append((q, _idf(hdf, n) * boost * FIELD_BOOSTS["title"] / ONE_TITLE_HIT))
+            out.head.append(_Scored(q, _idf(hdf, n) * boost))
             if match:
                 head_match.append(q)
         if not _SINGLE_CJK.fullmatch(word) and bdf <= limit:
-            out.body.append((q, _idf(bdf, n) * boost * FIELD_BOOSTS["body"]))
+            out.body.append(_Scored(q, _idf(bdf, n) * boost))
             if match:
                 body_match.append(q)
                 in_body = True
         return in_body
+
+    def add_phrase(words: list[tuple[str, int]], boost: float, gate_body: bool) -> None:
+        """Score every word of a phrase, common ones too, in each vector that holds them all, as
+        Whoosh's phrase query does; they count only where the phrase holds (in bodies only
+        when `gate_body`: a required phrase may lie past the positions a vector keeps)."""
+        qs = [quote_lexeme(w) for w, _ in words]
+        for kind, scored, gate in (
+            ("head", out.head, _tsquery_phrase(words, "A")),
+            ("body", out.body, _tsquery_phrase(words) if gate_body else None),
+        ):
+            if all(stats[(kind, q)] for q in qs):
+                scored += [_Scored(q, _idf(stats[(kind, q)], n) * boost, gate) for q in qs]
 
     common = []
     any_body = False
@@ -221,17 +253,15 @@ def _plan_sql(
         body_match.append(_tsquery_all(common))
         for word in common:
             q = quote_lexeme(word)
-            out.body.append((q, _idf(stats[("body", q)], n) * FIELD_BOOSTS["body"]))
+            out.body.append(_Scored(q, _idf(stats[("body", q)], n)))
     for word in singles:
         add(word, SYNONYM_WEIGHT, True)
     for alt_words in multi:
         # A synonym made of several words is found by their positions, not by LIKE over whole
         # texts: it selects many rows (提起诉讼), and close enough is good enough for an alias.
-        ws = [w for w, _ in alt_words]
         out.match.append(f"head_tsv @@ {p(_tsquery_phrase(alt_words, 'A'), '::tsquery')}")
         out.match.append(f"body_tsv @@ {p(_tsquery_phrase(alt_words), '::tsquery')}")
-        for word in ws:
-            add(word, SYNONYM_WEIGHT / len(ws), False)
+        add_phrase(alt_words, SYNONYM_WEIGHT, True)
     if head_match:
         out.match.append(f"head_tsv @@ {p(' | '.join(head_match), '::tsquery')}")
     if body_match:
@@ -252,8 +282,7 @@ def _plan_sql(
         out.required.append(
             f"((head_tsv @@ {q} OR body_tsv @@ {q}) AND folded LIKE {p(_like_pattern(phrase))})"
         )
-        for word in ws:
-            add(word, 1.0, False)
+        add_phrase(phrase, 1.0, False)
     return out
 
 
@@ -321,8 +350,9 @@ def run_pg_search(
             where.append(f"id IN ({branches})")
         else:
             where.append("FALSE")
-    stats = index.counts.get(conn, table, [("n", ""), ("avg", "")])
-    query = _select(table, where, found, by_date, stats[("avg", "")], p)
+    stats = index.counts.get(conn, table, LENGTH_STATS)
+    lengths = (stats[("avg", "")], stats[("title_avg", "")])
+    query = _select(table, where, found, by_date, lengths, p)
     p.values["limit"] = wanted if by_date else max(wanted, RERANK_WINDOW)
     rows, facets, total = _read(conn, query, p.values)
     if by_date:
@@ -338,8 +368,45 @@ def run_pg_search(
     return SearchResults(total, hits, facets, page, per_page, plan.analysed_terms())
 
 
+def _bm25(rank: str, weight: float, norm: str) -> str:
+    """BM25's saturated term frequency, read back from the ts_rank of one word in one part:
+    ts_rank sums 1/j^2 over a word's j-th occurrence, so k occurrences give about 1 - 0.608/k."""
+    tf = f"(0.645 * {rank} / (1.0001 - {rank}))"
+    return f"{weight:.6f} * {tf} * {K1 + 1} / ({tf} + {K1} * {norm})"
+
+
+def _ranked(vector: str, part: str, scored: _Scored, p: _Params) -> str:
+    rank = f"ts_rank('{part}', {vector}, {p(scored.query, '::tsquery')})"
+    if scored.gate is None:
+        return rank
+    return f"CASE WHEN {vector} @@ {p(scored.gate, '::tsquery')} THEN {rank} ELSE 0 END"
+
+
+def _scoring(found: _Plan, lengths: tuple[float, float], p: _Params) -> tuple[list[str], list[str]]:
+    """The ts_rank columns and the BM25F sum of a plan: title, issuer and body, each with its
+    field boost and, for title and body, its length normalisation (Whoosh's title_B, body_B)."""
+    body_avg, title_avg = (max(v, 1.0) for v in lengths)
+    tn = f"(1 - {TITLE_B} + {TITLE_B} * title_words / {title_avg})"
+    bn = f"(1 - {BODY_B} + {BODY_B} * body_words / {body_avg})"
+    ranks, score = [], ["0"]
+    for i, word in enumerate(found.head):
+        ranks.append(f"{_ranked('head_tsv', TITLE_PART, word, p)} AS t{i}")
+        ranks.append(f"{_ranked('head_tsv', ISSUER_PART, word, p)} AS i{i}")
+        score.append(_bm25(f"t{i}", word.weight * FIELD_BOOSTS["title"], tn))
+        score.append(_bm25(f"i{i}", word.weight * FIELD_BOOSTS["issuer_text"], "1"))
+    for i, word in enumerate(found.body):
+        ranks.append(f"{_ranked('bv', BODY_PART, word, p)} AS b{i}")
+        score.append(_bm25(f"b{i}", word.weight * FIELD_BOOSTS["body"], bn))
+    return ranks, score
+
+
 def _select(
-    table: str, where: list[str], found: _Plan, by_date: bool, avg: float, p: _Params
+    table: str,
+    where: list[str],
+    found: _Plan,
+    by_date: bool,
+    lengths: tuple[float, float],
+    p: _Params,
 ) -> sql.Composable:
     t = sql.Identifier(table)
     cols = "id, kind, status, issuer, year, level, topic, title_key, sort_date"
@@ -350,16 +417,11 @@ def _select(
     else:
         need_body = bool(found.body or found.concepts)
         bv = ", body_tsv || ''::tsvector AS bv" if need_body else ""
-        bn = f"(1 - {BODY_B} + {BODY_B} * body_words / {max(avg, 1.0)})"
-        x = f"SELECT {cols}, doc_number_norm, head_tsv, {bn} AS bn{bv} FROM {{t}} WHERE {cond} OFFSET 0"
-        ranks, score = [], ["0"]
-        for i, (q, weight) in enumerate(found.head):
-            ranks.append(f"ts_rank('{HEAD_WEIGHTS}', head_tsv, {p(q, '::tsquery')}) AS h{i}")
-            score.append(f"{weight:.6f} * h{i}")
-        for i, (q, weight) in enumerate(found.body):
-            ranks.append(f"ts_rank('{BODY_WEIGHTS}', bv, {p(q, '::tsquery')}) AS b{i}")
-            tf = f"(0.645 * b{i} / (1.0001 - b{i}))"
-            score.append(f"{weight:.6f} * {tf} * {K1 + 1} / ({tf} + {K1} * bn)")
+        x = (
+            f"SELECT {cols}, doc_number_norm, head_tsv, title_words, body_words{bv} "
+            f"FROM {{t}} WHERE {cond} OFFSET 0"
+        )
+        ranks, score = _scoring(found, lengths, p)
         flags = [
             f"(head_tsv @@ {p(q, '::tsquery')} OR bv @@ {p(q, '::tsquery')}) AS c{i}"
             for i, q in enumerate(found.concepts)

@@ -107,7 +107,11 @@ def _field_lengths(reader, fieldname: str) -> list[int]:  # noqa: ANN001
 
 
 # BM25F with short-field normalisation for titles; body length matters less for long laws.
-WEIGHTING = Weighting(B=0.75, K1=1.2, title_B=0.9, body_B=0.6)
+# The PostgreSQL backend scores with the same constants (pg_search).
+K1 = 1.2
+TITLE_B = 0.9
+BODY_B = 0.6
+WEIGHTING = Weighting(B=0.75, K1=K1, title_B=TITLE_B, body_B=BODY_B)
 
 
 def is_current(kind: str, status: str) -> bool:

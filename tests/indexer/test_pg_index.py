@@ -22,6 +22,7 @@ from indexer.pg_index import (
     JOURNAL,
     PARALLEL_THRESHOLD,
     REBUILD_LOCK,
+    SCHEMA_VERSION,
     STATE,
     WRITE_LOCK,
     PgSearchIndex,
@@ -307,6 +308,20 @@ def test_a_generation_of_another_schema_version_is_rebuilt(make_pg_index) -> Non
     assert fresh.info()["schema_version"] != 0
 
 
+def test_a_generation_of_another_schema_version_is_replaced_by_a_rebuild_without_a_source(
+    make_pg_index,  # noqa: ANN001
+) -> None:
+    """An upgrade's first rebuild (the bench, a node with no library behind it) must not demand
+    the records source the repair would use: the rebuild replaces the stale generation."""
+    index = make_pg_index()
+    index.upsert(seed_records())
+    sql(index, f"UPDATE {GENERATIONS} SET schema = 0")
+    fresh = make_pg_index()
+    assert fresh.rebuild(seed_records())["count"] == 5
+    assert fresh.info()["schema_version"] == SCHEMA_VERSION
+    assert fresh.search(SearchQuery(text="宣汉县政务公开")).hits[0].id == "doc:4"
+
+
 def test_an_unreachable_server_is_a_clear_error() -> None:
     index = PgSearchIndex("postgresql+psycopg://nobody@127.0.0.1:1/none", write_timeout=2)
     with pytest.raises(IndexUnavailableError, match="cannot be reached.*POLICYLIB_DATABASE_URL"):
@@ -353,5 +368,5 @@ def test_info_reports_the_live_generation(make_pg_index) -> None:  # noqa: ANN00
     assert info["backend"] == "postgres" and info["count"] == 5
     assert info["generation"].startswith("policylib_search_g")
     assert info["built_at"] and info["size_bytes"] > 0
-    assert info["dictionary_changed"] is False and info["schema_version"] == 1
+    assert info["dictionary_changed"] is False and info["schema_version"] == SCHEMA_VERSION
     assert "@" not in info["path"] or ":" not in info["path"].split("@")[0].split("//")[1]

@@ -323,3 +323,42 @@ def test_law_before_its_implementing_rules(make_index) -> None:  # noqa: ANN001
         ]
     )
     assert ids(index, "喝酒开车怎么处罚") == ["doc:2", "doc:1"]
+
+
+def test_a_word_in_a_short_title_outranks_it_in_a_long_one(make_index) -> None:  # noqa: ANN001
+    """BM25F normalises title length: a title that is little more than the word is about it."""
+    index = make_index()
+    body = "第一条 为了保障公众身体健康和生命安全，制定本办法。"
+    index.upsert(
+        [
+            record("doc:1", "关于进一步做好农村集体聚餐和校园周边食品安全管理工作的若干意见", body),
+            record("doc:2", "食品安全管理办法", body),
+        ]
+    )
+    assert ids(index, "食品安全")[0] == "doc:2"
+
+
+def test_a_text_that_keeps_returning_to_the_word_outranks_a_passing_mention(make_index) -> None:  # noqa: ANN001
+    """Term frequency counts well past the first few occurrences of a word (bodies the same
+    length, so only how often the word is there differs)."""
+    index = make_index()
+
+    def body(times: int) -> str:
+        return "住房公积金 " * times + "条款 " * (40 - times)
+
+    index.upsert(
+        [record("doc:1", "甲市管理办法", body(9)), record("doc:2", "乙市管理办法", body(30))]
+    )
+    assert ids(index, "住房公积金")[0] == "doc:2"
+
+
+def test_a_synonym_of_several_words_counts_only_where_they_stand_together(make_index) -> None:  # noqa: ANN001
+    """饭店 means 餐饮服务: its words count where they form it, not where they lie apart."""
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "甲规定", "卫生 " + "餐饮 另行 服务 " * 10),
+            record("doc:2", "乙规定", "卫生 餐饮服务 " + "另行 条款 " * 14),
+        ]
+    )
+    assert ids(index, "饭店卫生")[0] == "doc:2"
