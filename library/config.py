@@ -36,7 +36,7 @@ class Settings:
     withdraw_vanished: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 4
+    workers: int = 0  # 0: the server's own default (webapp.server.default_workers)
     max_file_mb: int = 50
     notify_command: str = ""
     notify_webhook: str = ""

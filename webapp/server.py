@@ -17,6 +17,7 @@ sure only one of them does the day's work.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -30,7 +31,15 @@ log = logging.getLogger("policylib.server")
 
 SERVERS = ("waitress", "gunicorn")
 GUNICORN_THREADS = 1
+WAITRESS_THREADS = 4
 REQUEST_TIMEOUT_S = 60
+
+
+def default_workers(server: str) -> int:
+    """`workers` when neither --workers nor the config sets it: for waitress its request threads,
+    for gunicorn one process per core (more processes than cores only queue CPU work, and cost
+    one app's memory each)."""
+    return (os.cpu_count() or 1) if server == "gunicorn" else WAITRESS_THREADS
 
 
 def _app_with_daily_job(lib: Library) -> Flask:

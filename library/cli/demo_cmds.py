@@ -41,7 +41,9 @@ def demo(lazy, host: str | None, port: int | None, no_serve: bool) -> None:  # n
     host = host or lib.settings.host
     port = port or lib.settings.port
     click.echo(f"请在浏览器打开 / open in your browser: http://{host}:{port}/   (Ctrl+C 停止)")
-    server.serve_waitress(lib, host, port, lib.settings.workers)
+    server.serve_waitress(
+        lib, host, port, lib.settings.workers or server.default_workers("waitress")
+    )
 
 
 COMMANDS = [demo]

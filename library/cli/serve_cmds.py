@@ -20,7 +20,12 @@ from . import pass_lib
     show_default=True,
     help="waitress: one process, --workers threads. gunicorn (Linux): --workers processes.",
 )
-@click.option("--workers", type=int, default=None, help="Default from settings (workers).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Default from settings (workers); unset: waitress 4 threads, gunicorn one process per core.",
+)
 @click.option("--threads", type=int, default=None, help="gunicorn: threads per worker process.")
 @pass_lib
 def serve_cmd(  # noqa: ANN001
@@ -32,7 +37,7 @@ def serve_cmd(  # noqa: ANN001
     lib = lazy.get()
     host = host or lib.settings.host
     port = port or lib.settings.port
-    workers = workers or lib.settings.workers
+    workers = workers or lib.settings.workers or production.default_workers(server)
     click.echo(f"规范性文件库已启动 / serving at http://{host}:{port}/  (Ctrl+C 停止)")
     if server == "gunicorn":
         production.serve_gunicorn(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 from datetime import date
+from pathlib import Path
 
 import brotli
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from library.core import Library
 from library.daily import DailyTransitions
 from library.models import Document
 from library.reindex import run_reindex
-from tests.ops.support import wait_for
+from tests.ops.support import Server, run_cli, wait_for
 from webapp import create_app
 
 
@@ -65,3 +67,21 @@ def test_the_server_thread_applies_due_transitions(ops_lib: Library) -> None:
         job.join(timeout=10)
     with ops_lib.db.session() as s:
         assert s.get(Document, doc_id).status == "expired"
+
+
+def test_gunicorn_starts_one_worker_per_core_unless_told(home: Path) -> None:
+    """No --workers and no `workers` in the config: one gunicorn process per core (a fixed 4 put
+    two CPU-bound processes on each core of the 2-core reference machine)."""
+    live = Server(home, "--server", "gunicorn")
+    children = Path(f"/proc/{live.proc.pid}/task/{live.proc.pid}/children")
+    try:
+        wait_for(lambda: len(children.read_text().split()) >= (os.cpu_count() or 1), 30, "workers")
+        assert len(children.read_text().split()) == os.cpu_count()
+    finally:
+        live.stop()
+
+
+def test_a_worker_count_below_one_is_refused(home: Path) -> None:
+    result = run_cli(home, "serve", "--workers", "0")
+    assert result.returncode == 2
+    assert "--workers" in result.stderr and "0" in result.stderr
