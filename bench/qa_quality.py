@@ -170,7 +170,8 @@ def http_latency(lib: Library, qs: list[dict]) -> dict:
     with lib.db.session() as s:
         add_user(s, "bench-agent", "agent", "bench-password-123", actor="bench")
     server = create_server(create_app(lib), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    loop = threading.Thread(target=server.run, daemon=True)
+    loop.start()
     base = f"http://127.0.0.1:{server.effective_port}"
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     try:
@@ -187,7 +188,11 @@ def http_latency(lib: Library, qs: list[dict]) -> dict:
         get("预热")
         return keystroke_latency(get, qs)
     finally:
-        server.close()
+        # Closed from its own loop thread: closing it from here pulled the wake-up pipe from
+        # under the running loop ("Bad file descriptor" printed after the figures).
+        server.trigger.pull_trigger(server.close)
+        loop.join(timeout=10)
+        server.task_dispatcher.shutdown()
 
 
 def main() -> None:
