@@ -16,6 +16,14 @@ import tomli_w
 
 ENV_PREFIX = "POLICYLIB_"
 CONFIG_NAME = "config.toml"
+SEARCH_BACKENDS = ("whoosh", "postgres")
+# Whole-number settings and the values they may take (workers 0: the server's own default).
+_RANGES = {"port": (1, 65535), "workers": (0, 1024), "max_file_mb": (1, 100_000)}
+
+
+class ConfigError(ValueError):
+    """A setting in config.toml or a POLICYLIB_* variable that cannot be used: said with where it
+    came from, so the operator knows which line or variable to fix."""
 
 
 def default_home() -> Path:
@@ -73,10 +81,47 @@ def _coerce(name: str, raw: str, current: object) -> object:
     if isinstance(current, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(current, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a whole number") from None
     if isinstance(current, list):
         return [p for p in raw.split(os.pathsep) if p]
     return raw
+
+
+def _checked(name: str, value: object, default: object, source: str) -> object:
+    """`value` when it has the setting's type and range; a ConfigError naming `source` if not."""
+    kind = type(default)
+    ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    if kind is list:
+        ok = ok and all(isinstance(v, str) for v in value)  # type: ignore[union-attr]
+    if not ok:
+        wanted = {bool: "true or false", int: "a whole number", list: "a list of strings"}
+        raise ConfigError(f"{source}: {name} = {value!r} should be {wanted.get(kind, 'a string')}")
+    low, high = _RANGES.get(name, (None, None))
+    if low is not None and not low <= value <= high:  # type: ignore[operator]
+        raise ConfigError(f"{source}: {name} = {value!r} should be from {low} to {high}")
+    if name == "search_backend" and value not in SEARCH_BACKENDS:
+        raise ConfigError(unknown_backend(str(value)))
+    return value
+
+
+def unknown_backend(backend: str) -> str:
+    return (
+        f"unknown search_backend {backend!r}: use 'whoosh' (the default) or 'postgres' "
+        "(POLICYLIB_SEARCH_BACKEND or search_backend in config.toml)"
+    )
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}); fix or remove that line") from None
 
 
 def load_settings(home: Path | str | None = None) -> Settings:
@@ -88,18 +133,16 @@ def load_settings(home: Path | str | None = None) -> Settings:
     home_path = Path(home).expanduser() if home else default_home()
     settings = Settings(home=home_path.resolve())
     settings.ensure_dirs()
-    data: dict = {}
-    if settings.config_path.exists():
-        with settings.config_path.open("rb") as fh:
-            data = tomllib.load(fh)
-    known = {f.name for f in fields(Settings)} - {"home"}
+    data = _read_toml(settings.config_path)
+    defaults = {f.name: getattr(settings, f.name) for f in fields(Settings) if f.name != "home"}
     for key, value in data.items():
-        if key in known:
-            setattr(settings, key, value)
-    for f in fields(Settings):
-        env = os.environ.get(ENV_PREFIX + f.name.upper())
-        if env is not None and f.name != "home":
-            setattr(settings, f.name, _coerce(f.name, env, getattr(settings, f.name)))
+        if key in defaults:
+            setattr(settings, key, _checked(key, value, defaults[key], str(settings.config_path)))
+    for name, default in defaults.items():
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            value = _coerce(name, env, default)
+            setattr(settings, name, _checked(name, value, default, ENV_PREFIX + name.upper()))
     if not settings.secret_key:
         settings.secret_key = secrets.token_hex(32)
         data["secret_key"] = settings.secret_key

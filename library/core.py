@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings, load_settings
+from .config import ConfigError, Settings, load_settings, unknown_backend
 from .db import Database
 from .logs import setup_logging
 
@@ -54,10 +54,7 @@ class Library:
                 records_source=source,
             )
         if backend != "whoosh":
-            raise ValueError(
-                f"unknown search_backend {backend!r}: use 'whoosh' (the default) or 'postgres' "
-                "(POLICYLIB_SEARCH_BACKEND or search_backend in config.toml)"
-            )
+            raise ConfigError(unknown_backend(backend))
         from indexer.index import SearchIndex
 
         # When the index cannot be opened (e.g. after a crash mid-commit) it is rebuilt from the DB.

@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 
 import click
+from sqlalchemy.exc import OperationalError
 
+from indexer.errors import SearchIndexError
+
+from ..config import ConfigError
 from ..core import Library
 
 # Modules below this package that each export `COMMANDS`, a list of click commands or groups.
@@ -42,7 +46,25 @@ class LazyLibrary:
 pass_lib = click.make_pass_decorator(LazyLibrary)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """What an operator can fix (a setting, an unreachable database or index) ends a command
+    with one line saying so, not a traceback; commands that handle these themselves still do."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's protocol
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"配置错误 / configuration error: {exc}") from exc
+        except OperationalError as exc:
+            raise click.ClickException(
+                f"数据库错误 / database error: {exc.orig}; check database_url "
+                "(POLICYLIB_DATABASE_URL or config.toml) and that the database server is running"
+            ) from exc
+        except SearchIndexError as exc:
+            raise click.ClickException(f"检索索引错误 / search index error: {exc}") from exc
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     envvar="POLICYLIB_HOME",
