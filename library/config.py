@@ -103,15 +103,11 @@ def _checked(name: str, value: object, default: object, source: str) -> object:
     if low is not None and not low <= value <= high:  # type: ignore[operator]
         raise ConfigError(f"{source}: {name} = {value!r} should be from {low} to {high}")
     if name == "search_backend" and value not in SEARCH_BACKENDS:
-        raise ConfigError(unknown_backend(str(value)))
+        raise ConfigError(
+            f"unknown search_backend {value!r}: use 'whoosh' (the default) or 'postgres' "
+            "(POLICYLIB_SEARCH_BACKEND or search_backend in config.toml)"
+        )
     return value
-
-
-def unknown_backend(backend: str) -> str:
-    return (
-        f"unknown search_backend {backend!r}: use 'whoosh' (the default) or 'postgres' "
-        "(POLICYLIB_SEARCH_BACKEND or search_backend in config.toml)"
-    )
 
 
 def _read_toml(path: Path) -> dict:

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, Settings, load_settings, unknown_backend
+from .config import Settings, load_settings
 from .db import Database
 from .logs import setup_logging
 
@@ -53,8 +53,6 @@ class Library:
                 dictionary_dir=PROJECT_DATA / "dict",
                 records_source=source,
             )
-        if backend != "whoosh":
-            raise ConfigError(unknown_backend(backend))
         from indexer.index import SearchIndex
 
         # When the index cannot be opened (e.g. after a crash mid-commit) it is rebuilt from the DB.
