@@ -375,11 +375,15 @@ def _bm25(rank: str, weight: float, norm: str) -> str:
     return f"{weight:.6f} * {tf} * {K1 + 1} / ({tf} + {K1} * {norm})"
 
 
-def _ranked(vector: str, part: str, scored: _Scored, p: _Params) -> str:
-    rank = f"ts_rank('{part}', {vector}, {p(scored.query, '::tsquery')})"
-    if scored.gate is None:
-        return rank
-    return f"CASE WHEN {vector} @@ {p(scored.gate, '::tsquery')} THEN {rank} ELSE 0 END"
+def _ranked(vector: str, part: str, query: str, gate: str | None) -> str:
+    """ts_rank of one word (a bound tsquery) in one part of `vector`, 0 where `gate` fails."""
+    rank = f"ts_rank('{part}', {vector}, {query})"
+    return rank if gate is None else f"CASE WHEN {vector} @@ {gate} THEN {rank} ELSE 0 END"
+
+
+def _bound(scored: _Scored, p: _Params) -> tuple[str, str | None]:
+    gate = p(scored.gate, "::tsquery") if scored.gate is not None else None
+    return p(scored.query, "::tsquery"), gate
 
 
 def _scoring(found: _Plan, lengths: tuple[float, float], p: _Params) -> tuple[list[str], list[str]]:
@@ -390,12 +394,13 @@ def _scoring(found: _Plan, lengths: tuple[float, float], p: _Params) -> tuple[li
     bn = f"(1 - {BODY_B} + {BODY_B} * body_words / {body_avg})"
     ranks, score = [], ["0"]
     for i, word in enumerate(found.head):
-        ranks.append(f"{_ranked('head_tsv', TITLE_PART, word, p)} AS t{i}")
-        ranks.append(f"{_ranked('head_tsv', ISSUER_PART, word, p)} AS i{i}")
+        query, gate = _bound(word, p)  # one parameter each for the title and the issuer part
+        ranks.append(f"{_ranked('head_tsv', TITLE_PART, query, gate)} AS t{i}")
+        ranks.append(f"{_ranked('head_tsv', ISSUER_PART, query, gate)} AS i{i}")
         score.append(_bm25(f"t{i}", word.weight * FIELD_BOOSTS["title"], tn))
         score.append(_bm25(f"i{i}", word.weight * FIELD_BOOSTS["issuer_text"], "1"))
     for i, word in enumerate(found.body):
-        ranks.append(f"{_ranked('bv', BODY_PART, word, p)} AS b{i}")
+        ranks.append(f"{_ranked('bv', BODY_PART, *_bound(word, p))} AS b{i}")
         score.append(_bm25(f"b{i}", word.weight * FIELD_BOOSTS["body"], bn))
     return ranks, score
 
