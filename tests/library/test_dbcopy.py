@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from cli import main
 from indexer.search import SearchQuery
 from library import indexing
-from library.cli import main
 from library.core import Library
 from library.dbcopy import CopyError, copy_database
 from library.models import AuditEntry, Base, Document

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from library.cli import main
+from cli import main
 from library.documents import document_dict
 from library.ingest import ingest_paths
 from library.models import Document, QAEntry, SourceFile, StatusChange, StatusProposal

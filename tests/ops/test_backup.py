@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from cli import main
 from indexer.search import SearchQuery
 from library import validity
 from library.backup import BackupError, create_backup, read_manifest, restore_backup
-from library.cli import main
 from library.core import Library
 from library.models import AuditEntry, Document, StatusChange
 from library.reindex import run_reindex

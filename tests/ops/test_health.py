@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from library.cli import main
+from cli import main
 from library.core import Library
 from library.models import Document
 from library.reindex import ReindexError, run_reindex

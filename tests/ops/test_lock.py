@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine
 
-from library.cli import main
-from library.cli.ops_cmds import EXIT_BUSY
+from cli import main
+from cli.ops_cmds import EXIT_BUSY
 from library.core import Library
 from library.daily import apply_due_once
 from library.runlock import LockBusy, run_lock

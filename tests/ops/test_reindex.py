@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from cli import main
 from indexer.search import SearchQuery
-from library.cli import main
 from library.core import Library
 from library.models import AppState, AuditEntry, Document, DocumentRevision, SourceFile
 from library.reindex import ReindexError, last_report, run_reindex

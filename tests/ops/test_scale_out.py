@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from library.cli.ops_cmds import EXIT_BUSY
+from cli.ops_cmds import EXIT_BUSY
 from library.core import Library
 from library.reindex import PAUSE_ENV
 from library.users import add_user

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from library.cli import main
+from cli import main
 from tests.qa.support import SAMPLE_QA
 
 

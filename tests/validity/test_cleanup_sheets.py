@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from cli import main
 from library import cleanup as cleanup_module
 from library.cleanup import CleanupError, apply_sheet, preview_file, read_sheet, undo_batch
-from library.cli import main
 from library.models import CleanupBatch, QAEntry, StatusChange
 from library.validity import change_status
 from tests.validity.cleanup_sheet import FIRST_DATA_ROW, as_csv, as_xlsx, build_library, expected

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from cli import main
 from library import exports
 from library.cleanup import read_sheet
-from library.cli import main
 from library.models import AuditEntry, Document
 from library.validity import change_status, pending_proposals, propose_replacements
 from tests.validity.cleanup_sheet import FIRST_DATA_ROW, as_xlsx, build_library, expected

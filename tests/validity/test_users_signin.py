@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from library.cli import main
+from cli import main
 from library.models import AuditEntry, User
 from library.users import UserError, add_user, authenticate, reset_password, set_disabled
 from tests.validity.conftest import PASSWORD, csrf_token, sign_in

@@ -9,7 +9,7 @@ from datetime import date
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from library.cli import main
+from cli import main
 from library.models import AuditEntry, QABasis, QAEntry
 from library.validity import apply_due_transitions, last_due_run, run_due_if_needed
 from tests.validity.conftest import changes_of, doc_state

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from library.cli import main
+from cli import main
 from library.ingest import ingest_paths
 from library.models import Document, StatusProposal
 from library.validity import (

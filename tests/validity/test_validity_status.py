@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from cli import main
 from library import search as svc
 from library import validity
-from library.cli import main
 from library.core import Library
 from library.models import AuditEntry, Document, QABasis, QAEntry
 from library.validity import ValidityError, change_status, effective_status

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from library.cli import main
+from cli import main
 from library.core import Library
 from tests.web_sample import Sample
 

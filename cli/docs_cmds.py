@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..documents import document_dict, list_documents
-from ..models import STATUS_LABELS, Document
+from library.documents import document_dict, list_documents
+from library.models import STATUS_LABELS, Document
+
 from . import pass_lib
 from .output import emit_json, fail
 
@@ -58,6 +59,3 @@ def show_cmd(lazy, doc_id: int, as_json: bool, with_text: bool) -> None:  # noqa
         click.echo(f"{label}：{data[key] if data[key] is not None else '—'}{where}")
     if with_text:
         click.echo("\n" + data["text"])
-
-
-COMMANDS = [docs]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from tqdm import tqdm
 
-from ..ingest import FileOutcome, ingest_paths
 from . import pass_lib
 from .output import emit_json
+
+if TYPE_CHECKING:
+    from library.ingest import FileOutcome
 
 LABELS = {
     "added": "新增",
@@ -28,6 +31,8 @@ LABELS = {
 @pass_lib
 def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None:  # noqa: ANN001
     """导入文件或文件夹（递归）。Ingest files or folders: docx, pdf, html, txt, md, doc."""
+    from library.ingest import ingest_paths
+
     missing = [str(p) for p in paths if not p.exists()]
     for m in missing:
         click.echo(f"找不到路径 / path not found: {m}", err=True)
@@ -59,6 +64,3 @@ def exit_code(counts: dict[str, int], total: int, missing: bool) -> int:
     if missing or total == 0 or counts["failed"] == total:
         return 1
     return 2 if counts["failed"] else 0
-
-
-COMMANDS = [ingest]

@@ -6,8 +6,8 @@ from datetime import date
 
 import click
 
-from ..models import STATUS_LABELS
-from ..validity import (
+from library.models import STATUS_LABELS
+from library.validity import (
     ValidityError,
     apply_due_transitions,
     change_dict,
@@ -18,6 +18,7 @@ from ..validity import (
     reject_proposal,
     status_history,
 )
+
 from . import pass_lib
 from ._actor import cli_actor
 from .output import emit_json, fail
@@ -161,6 +162,3 @@ def reject(lazy, proposal_id: int, reason: str) -> None:  # noqa: ANN001
     except ValidityError as exc:
         fail(str(exc))
     click.echo(f"已不采纳建议 #{proposal_id}")
-
-
-COMMANDS = [status]

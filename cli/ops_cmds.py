@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..config import default_home
-from ..runlock import LockBusy
+from library.config import default_home
+from library.runlock import LockBusy
+
 from . import pass_lib
 from .ingest_cmds import LABELS
 from .output import emit_json, fail
@@ -31,7 +32,7 @@ def reindex(lazy, full: bool, as_json: bool, rollback: bool) -> None:  # noqa: A
 
     Exit 0 done; 1 failed (reason on stderr; the live index is unchanged); 75 another run holds the lock.
     """
-    from .. import reindex as ops
+    from library import reindex as ops
 
     lib = lazy.get()
     try:
@@ -83,7 +84,7 @@ def _print_summary(report) -> None:  # noqa: ANN001
 @pass_lib
 def backup(lazy, file: Path) -> None:  # noqa: ANN001
     """备份数据库、原始文件和配置到一个 .tar.gz。Back up while the app runs (SQLite homes)."""
-    from ..backup import BackupError, create_backup
+    from library.backup import BackupError, create_backup
 
     try:
         manifest = create_backup(lazy.get().settings, file)
@@ -101,9 +102,9 @@ def backup(lazy, file: Path) -> None:  # noqa: ANN001
 @pass_lib
 def restore(lazy, file: Path, force: bool) -> None:  # noqa: ANN001
     """从备份恢复，然后重建索引。Restore a backup into an empty home (stop the server first)."""
-    from ..backup import BackupError, restore_backup
-    from ..core import Library
-    from ..indexing import rebuild
+    from library.backup import BackupError, restore_backup
+    from library.core import Library
+    from library.indexing import rebuild
 
     home = Path(lazy.home).expanduser() if lazy.home else default_home()
     try:
@@ -125,7 +126,7 @@ def restore(lazy, file: Path, force: bool) -> None:  # noqa: ANN001
 @pass_lib
 def health(lazy, as_json: bool) -> None:  # noqa: ANN001
     """运行状况（与 /healthz 相同）。Exit 0 ok, 1 warning, 2 error: for monitoring scripts."""
-    from ..health import health as check
+    from library.health import health as check
 
     report = check(lazy.get())
     if as_json:
@@ -135,6 +136,3 @@ def health(lazy, as_json: bool) -> None:  # noqa: ANN001
         for problem in report.get("problems", []):
             click.echo(f"  - {problem}")
     sys.exit({"ok": 0, "warning": 1}.get(report["status"], 2))
-
-
-COMMANDS = [reindex, backup, restore, health]

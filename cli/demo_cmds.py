@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..demo import ACCOUNTS_FILE, DEMO_ROLES, load_demo
+from library.demo import ACCOUNTS_FILE, DEMO_ROLES, load_demo
+
 from . import pass_lib
 
 
@@ -44,6 +45,3 @@ def demo(lazy, host: str | None, port: int | None, no_serve: bool) -> None:  # n
     server.serve_waitress(
         lib, host, port, lib.settings.workers or server.default_workers("waitress")
     )
-
-
-COMMANDS = [demo]

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from ..models import QA_STATUS_LABELS, QA_STATUSES, Document
-from ..qa import stats as qa_stats
-from ..qa.entries import (
+from library.models import QA_STATUS_LABELS, QA_STATUSES, Document
+from library.qa import stats as qa_stats
+from library.qa.entries import (
     TOPIC_MAX,
     QAError,
     ensure_topic,
@@ -18,11 +18,11 @@ from ..qa.entries import (
     list_topics,
     load_documents,
 )
-from ..qa.export import WRITERS, build_export
-from ..qa.extract import drafts_from_interpretation, link_pending_bases
-from ..qa.importer import import_file
-from ..qa.search import HOTLINE_STATUSES, search_entries
-from ..qa.workflow import (
+from library.qa.export import WRITERS, build_export
+from library.qa.extract import drafts_from_interpretation, link_pending_bases
+from library.qa.importer import import_file
+from library.qa.search import HOTLINE_STATUSES, search_entries
+from library.qa.workflow import (
     approve,
     commit_and_index,
     flag_for_review,
@@ -32,6 +32,7 @@ from ..qa.workflow import (
     review_queue,
     versions,
 )
+
 from . import pass_lib
 from ._actor import cli_actor
 from .output import emit_json, fail
@@ -282,6 +283,3 @@ def stats_cmd(lazy, period: str, as_json: bool) -> None:  # noqa: ANN001
     click.echo("未找到有用答案的查询：")
     for row in data["unanswered"]:
         click.echo(f"  {row['count']:>5}  {row['example']}")
-
-
-COMMANDS = [qa]

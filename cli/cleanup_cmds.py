@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cleanup import (
+from library.cleanup import (
     OUTCOME_LABELS,
     CleanupError,
     apply_sheet,
@@ -15,7 +15,8 @@ from ..cleanup import (
     preview_file,
     undo_batch,
 )
-from ..models import STATUS_LABELS
+from library.models import STATUS_LABELS
+
 from . import pass_lib
 from ._actor import cli_actor
 from .output import emit_json, fail
@@ -137,6 +138,3 @@ def batches(lazy, as_json: bool) -> None:  # noqa: ANN001
             f"#{b['id']}\t{b['at'][:19]}\t{b['actor']}\t{b['filename']}\t"
             f"{b['row_count']} 行，变更 {b['changed_count']} 件{undone}"
         )
-
-
-COMMANDS = [cleanup]

@@ -7,7 +7,8 @@ import re
 
 import click
 
-from .. import search as svc
+from library import search as svc
+
 from . import pass_lib
 from .output import emit_json, fail
 
@@ -88,6 +89,3 @@ def search_cmd(
                 click.echo(f"   {label}：{item['title']}  {item['url']}")
     if result["total"] == 0 and not include_all:
         click.echo("提示：加 --all 可在已失效、已废止的文件中搜索。")
-
-
-COMMANDS = [search_cmd]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .. import exports
+from library import exports
+
 from . import pass_lib
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -53,6 +54,3 @@ def changes(lazy, start, end, out: Path) -> None:  # noqa: ANN001
 def _check_suffix(out: Path) -> None:
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise click.BadParameter("文件名须以 .xlsx 或 .csv 结尾", param_hint="--output")
-
-
-COMMANDS = [export]

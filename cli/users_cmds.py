@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..models import ROLES
-from ..users import (
+from library.models import ROLES
+from library.users import (
     ROLE_LABELS,
     UserError,
     add_user,
@@ -16,6 +16,7 @@ from ..users import (
     set_disabled,
     set_role,
 )
+
 from . import pass_lib
 from ._actor import cli_actor
 from .output import emit_json, fail
@@ -130,6 +131,3 @@ def reset(lazy, name: str, password_stdin: bool) -> None:  # noqa: ANN001
     except UserError as exc:
         fail(str(exc))
     click.echo(f"已重设 {name} 的密码")
-
-
-COMMANDS = [users]

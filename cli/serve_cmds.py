@@ -45,6 +45,3 @@ def serve_cmd(  # noqa: ANN001
         )
     else:
         production.serve_waitress(lib, host, port, threads or workers)
-
-
-COMMANDS = [serve_cmd]

@@ -22,7 +22,7 @@ def copy_cmd(lazy, target_url: str, as_json: bool) -> None:  # noqa: ANN001
     """把本库复制到另一个空数据库 (copy this library, ids and all, into an EMPTY database), e.g.
     postgresql+psycopg://policylib@db-host/policylib. Stop the web app and timers first; then
     point every node at TARGET_URL (database_url in config.toml or POLICYLIB_DATABASE_URL)."""
-    from ..dbcopy import CopyError, copy_database
+    from library.dbcopy import CopyError, copy_database
 
     lib = lazy.get()
     progress = None if as_json else (lambda t, n: click.echo(f"… {t}: {n}", err=True))
@@ -43,6 +43,3 @@ def copy_cmd(lazy, target_url: str, as_json: bool) -> None:  # noqa: ANN001
 def _shown(url: str) -> str:
     """The target as the operator may see it in a terminal or a log: no password."""
     return make_url(url).render_as_string(hide_password=True)
-
-
-COMMANDS = [db_group]

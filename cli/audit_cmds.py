@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .. import audit as trail
+from library import audit as trail
+
 from . import pass_lib
 from .output import emit_json
 
@@ -59,6 +60,3 @@ def audit(  # noqa: ANN001
             f"\t{label}：{e[k]}" for k, label in (("basis", "依据"), ("reason", "理由")) if e[k]
         )
         click.echo(f"{e['at'][:19]}\t{e['actor']}\t{e['action']}\t{what}{extra}")
-
-
-COMMANDS = [audit]
