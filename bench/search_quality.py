@@ -33,6 +33,7 @@ from _lawref import (  # noqa: E402
 
 from indexer.analyzer import Synonyms  # noqa: E402
 from indexer.search import SearchQuery  # noqa: E402
+from library.search import doc_numbers_in  # noqa: E402
 
 EVAL = ROOT / "data" / "eval" / "lawref_queries.json"
 K = 10
@@ -75,7 +76,8 @@ def ours(
         index.analyzer.synonyms = Synonyms(None)
     out = []
     for q in queries:
-        results = index.search(SearchQuery(text=q["query"], per_page=K))
+        text = q["query"]
+        results = index.search(SearchQuery(text=text, doc_numbers=doc_numbers_in(text), per_page=K))
         out.append([h.source_file or "" for h in results.hits])
     index.close()
     return out

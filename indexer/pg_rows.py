@@ -18,8 +18,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from parsers.docnumber import normalize_doc_number
-
 from .analyzer import Analyzer, fold
 from .records import IndexRecord
 from .schema import STORED_BODY_CHARS, sort_date, title_key
@@ -110,7 +108,7 @@ def to_row(record: IndexRecord, analyzer: Analyzer) -> tuple:
         _text(record.title),
         title_key(_text(record.title)),
         _text(record.doc_number) or None,
-        normalize_doc_number(_text(record.doc_number)) if record.doc_number else None,
+        _text(record.doc_number_norm) or None,
         _text(record.issuer) or None,
         str(when.year) if when else None,
         _text(record.level) or None,

@@ -325,7 +325,7 @@ def run_pg_search(
 ) -> SearchResults:
     per_page = min(max(int(request.per_page or 10), 1), MAX_PER_PAGE)
     page = max(int(request.page or 1), 1)
-    plan = plan_query(request.text, index.analyzer)
+    plan = plan_query(request.text, index.analyzer, request.doc_numbers)
     if plan.empty and plan.text:  # only symbols or operators: nothing to look for
         return SearchResults(0, [], _no_facets(), page, per_page, [])
     # Rows are few and their vectors long: a scan unpacking every vector is never the cheaper

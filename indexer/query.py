@@ -8,6 +8,7 @@ treated as the punctuation they are to a citizen; a paste of any length is cut t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -16,8 +17,6 @@ from whoosh.matching.binary import IntersectionMatcher
 from whoosh.query import And, AndMaybe, Or, Query, Term
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.util import make_binary_tree
-
-from parsers.docnumber import find_doc_numbers, normalize_doc_number
 
 from .analyzer import QUERY_STOPWORDS, Analyzer, fold
 from .schema import title_key
@@ -94,14 +93,14 @@ class QueryPlan:
         return list(dict.fromkeys(self.phrase_texts + self.terms))
 
 
-def plan_query(text: str, analyzer: Analyzer) -> QueryPlan:
+def plan_query(text: str, analyzer: Analyzer, doc_numbers: Iterable[str] = ()) -> QueryPlan:
+    """The plan of what a user typed. `doc_numbers` are the normalised 文号 the caller found in
+    the text (the library reads them with `parsers.docnumber`; the indexer parses no 文号)."""
     raw = _CONTROL.sub(" ", text or "")[:MAX_QUERY_CHARS].strip()
     plan = QueryPlan(text=raw)
     if not raw:
         return plan
-    plan.doc_numbers = list(
-        dict.fromkeys(normalize_doc_number(m.group(0)) for m in find_doc_numbers(raw))
-    )
+    plan.doc_numbers = list(dict.fromkeys(n for n in doc_numbers if n))
     folded = fold(raw)
     rest = folded
     for m in list(_PHRASE.finditer(folded))[:MAX_PHRASES]:

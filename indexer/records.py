@@ -16,7 +16,10 @@ class IndexRecord:
     title: str  # for qa: the standard question
     body: str  # full text; for qa: answer plus similar questions
     status: str  # document statuses, or qa statuses (published, needs_review, ...)
-    doc_number: str | None = None
+    doc_number: str | None = None  # as printed, for display
+    # the same 文号 normalised for matching (the library's Document.doc_number_norm): the indexer
+    # matches on it and never parses a 文号 itself
+    doc_number_norm: str | None = None
     issuer: str | None = None
     level: str | None = None  # 法律, 行政法规, 地方性法规, 规范性文件 ...
     topic: str | None = None

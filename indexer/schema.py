@@ -12,8 +12,6 @@ from datetime import date
 
 from whoosh import fields
 
-from parsers.docnumber import normalize_doc_number
-
 from .analyzer import Analyzer, OffsetPositions, fold
 from .records import IndexRecord
 
@@ -94,7 +92,8 @@ def to_document(record: IndexRecord) -> dict:
         doc["alt"] = "\n".join(record.extra_terms)
     if record.doc_number:
         doc["doc_number"] = record.doc_number
-        doc["doc_number_norm"] = normalize_doc_number(record.doc_number)
+    if record.doc_number_norm:
+        doc["doc_number_norm"] = record.doc_number_norm
     if record.issuer:
         doc["issuer"] = record.issuer
         doc["issuer_text"] = record.issuer

@@ -44,6 +44,9 @@ PLACE_OTHER_FACTOR = 0.25
 @dataclass
 class SearchQuery:
     text: str = ""
+    # normalised 文号 found in `text` by the caller (library.search.doc_numbers_in): a record
+    # with one of them comes first
+    doc_numbers: list[str] = field(default_factory=list)
     include_all: bool = False
     kinds: list[str] | None = None
     filters: dict[str, list[str]] = field(default_factory=dict)  # keys: FACET_FIELDS
@@ -172,7 +175,7 @@ def _any_of(fieldname: str, values) -> Query:  # noqa: ANN001
 def run_search(searcher: Searcher, analyzer: Analyzer, request: SearchQuery) -> SearchResults:
     per_page = min(max(int(request.per_page or 10), 1), MAX_PER_PAGE)
     page = max(int(request.page or 1), 1)
-    plan = plan_query(request.text, analyzer)
+    plan = plan_query(request.text, analyzer, request.doc_numbers)
     if plan.empty and plan.text:  # only symbols or operators: nothing to look for
         return SearchResults(0, [], _no_facets(), page, per_page, [])
     query = build_query(plan, searcher.reader()) or Every()

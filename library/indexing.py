@@ -30,6 +30,7 @@ def document_record(doc: Document) -> IndexRecord:
         body=doc.text,
         status=doc.status,
         doc_number=doc.doc_number,
+        doc_number_norm=doc.doc_number_norm,
         issuer=doc.issuer,
         level=doc.level,
         topic=doc.topic,

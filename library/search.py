@@ -20,6 +20,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from indexer.records import CURRENT_STATUSES
+from parsers.docnumber import find_doc_numbers, normalize_doc_number
 
 from .core import Library
 from .documents import document_dict
@@ -61,6 +62,13 @@ PUBLIC_QA_STATUSES = ("published",)
 _YEAR_RE = re.compile(r"(19|20)\d{2}")
 
 
+def doc_numbers_in(text: str) -> list[str]:
+    """The 文号 a query names, normalised as the index stores them: the index finds a record by
+    its 文号 typed in any bracket style, but reads no 文号 itself (that is `parsers`' job)."""
+    found = find_doc_numbers(text[:MAX_QUERY_CHARS])
+    return list(dict.fromkeys(normalize_doc_number(m.group(0)) for m in found))
+
+
 class SearchParamError(ValueError):
     """A request parameter that cannot be used; `message` is Chinese and says how to fix it."""
 
@@ -88,6 +96,7 @@ class SearchParams:
 
         return SearchQuery(
             text=self.q,
+            doc_numbers=doc_numbers_in(self.q),
             include_all=self.include_all,
             kinds=list(self.kinds) or None,
             filters={k: list(v) for k, v in self.filters.items() if v},

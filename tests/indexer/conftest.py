@@ -11,6 +11,9 @@ import pytest
 from indexer.index import SearchIndex
 from indexer.pg_index import PgSearchIndex
 from indexer.records import IndexRecord
+from indexer.search import SearchQuery
+from library.search import doc_numbers_in
+from parsers.docnumber import normalize_doc_number
 from tests.db_backends import fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +25,14 @@ SEARCH_BACKENDS = ("whoosh", "postgres")
 def record(id: str, title: str, body: str = "", **kw: object) -> IndexRecord:
     kw.setdefault("kind", "document")
     kw.setdefault("status", "valid")
+    if kw.get("doc_number"):  # as the library's ingest stores it
+        kw.setdefault("doc_number_norm", normalize_doc_number(str(kw["doc_number"])))
     return IndexRecord(id=id, title=title, body=body, **kw)  # type: ignore[arg-type]
+
+
+def query(text: str, **kw: object) -> SearchQuery:
+    """The request the library sends for `text`: with the 文号 it names (the index reads none)."""
+    return SearchQuery(text=text, doc_numbers=doc_numbers_in(text), **kw)  # type: ignore[arg-type]
 
 
 def seed_records() -> list[IndexRecord]:

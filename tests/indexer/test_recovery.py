@@ -12,7 +12,7 @@ from indexer.errors import IndexUnavailableError
 from indexer.index import SearchIndex
 from indexer.search import SearchQuery
 
-from .conftest import seed_records
+from .conftest import query, seed_records
 
 
 def source() -> tuple[list, int]:
@@ -61,7 +61,7 @@ def test_damaged_index_is_rebuilt_from_the_records_source(
 
     repaired = make_index(records_source=source)
     with caplog.at_level(logging.WARNING, logger="policylib.indexer"):
-        results = repaired.search(SearchQuery(text="宣府办〔2023〕41号"))
+        results = repaired.search(query("宣府办〔2023〕41号"))
     assert results.hits[0].id == "doc:4"
     assert repaired.count() == 5
     messages = [r.getMessage() for r in caplog.records if r.name == "policylib.indexer"]

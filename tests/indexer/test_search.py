@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from indexer.index import SearchIndex
 from indexer.search import SearchQuery
 
-from .conftest import SEARCH_BACKENDS, record
+from .conftest import SEARCH_BACKENDS, query, record
 
 
 @pytest.fixture(params=SEARCH_BACKENDS)
@@ -21,7 +21,7 @@ def make_index(request: pytest.FixtureRequest, make_index):  # noqa: ANN001, ANN
 
 
 def ids(index: SearchIndex, text: str, **kw: object) -> list[str]:
-    return [h.id for h in index.search(SearchQuery(text=text, per_page=50, **kw)).hits]
+    return [h.id for h in index.search(query(text, per_page=50, **kw)).hits]
 
 
 def test_simplified_query_finds_traditional_seed_with_converter_litter(seeded: SearchIndex) -> None:
@@ -51,7 +51,7 @@ def test_snippet_shows_the_readers_script_without_litter(seeded: SearchIndex) ->
 def test_doc_number_in_any_bracket_style_finds_its_document_first(
     seeded: SearchIndex, number: str
 ) -> None:
-    hits = seeded.search(SearchQuery(text=number)).hits
+    hits = seeded.search(query(number)).hits
     assert hits[0].id == "doc:4"
     assert hits[0].doc_number == "宣府办〔2023〕41号"
 
@@ -300,7 +300,7 @@ def test_highlights_are_escaped(make_index) -> None:  # noqa: ANN001
 
 
 def test_hit_carries_the_record_fields(seeded: SearchIndex) -> None:
-    hit = seeded.search(SearchQuery(text="宣府办〔2023〕41号")).hits[0]
+    hit = seeded.search(query("宣府办〔2023〕41号")).hits[0]
     assert hit.kind == "document" and hit.status == "valid"
     assert hit.issuer == "宣汉县人民政府办公室"
     assert hit.date == "2023-05-22"

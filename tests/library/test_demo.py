@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from indexer.search import SearchQuery
 from library.demo import ACCOUNTS_FILE, load_demo
 from library.models import Document, QAEntry, User
+from library.search import SearchParams
 
 
 def test_demo_loads_samples_once(lib) -> None:  # noqa: ANN001
@@ -23,5 +23,5 @@ def test_demo_loads_samples_once(lib) -> None:  # noqa: ANN001
         assert s.scalar(select(func.count()).select_from(Document)) == 5
         assert s.scalar(select(func.count()).select_from(QAEntry)) >= 30
         assert s.scalar(select(func.count()).select_from(User)) == 4
-    results = lib.index.search(SearchQuery(text="宣府办[2023]41号"))
+    results = lib.index.search(SearchParams(q="宣府办[2023]41号").to_query())
     assert results.hits and results.hits[0].doc_number == "宣府办〔2023〕41号"
