@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from indexer.index import SearchIndex
+from indexer.backends.whoosh import SearchIndex
 from indexer.records import IndexRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def make_index(
     procs: int | None = None,
 ):  # noqa: ANN201 - SearchIndex or PgSearchIndex
     if backend == "postgres":
-        from indexer.pg_index import PgSearchIndex
+        from indexer.backends.postgres import PgSearchIndex
 
         _ensure_database(pg_url)
         return PgSearchIndex(pg_url, dictionary_dir=ROOT / "data" / "dict", procs=procs)

@@ -35,7 +35,7 @@ from _lawref import (  # noqa: E402
     write_result,
 )
 
-from indexer.search import SearchQuery  # noqa: E402
+from indexer.interface import SearchQuery  # noqa: E402
 from library.search import doc_numbers_in  # noqa: E402
 
 EVAL_FILES = ("lawref_queries.json", "lawref_queries_holdout.json")

@@ -32,7 +32,7 @@ from _lawref import (  # noqa: E402
 )
 
 from indexer.analyzer import Synonyms  # noqa: E402
-from indexer.search import SearchQuery  # noqa: E402
+from indexer.interface import SearchQuery  # noqa: E402
 from library.search import doc_numbers_in  # noqa: E402
 
 EVAL = ROOT / "data" / "eval" / "lawref_queries.json"

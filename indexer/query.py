@@ -187,7 +187,7 @@ def build_query(plan: QueryPlan, stats: TermStats) -> Query | None:
     文号. A word found in most records of a field (管理, 规定 in titles; 申请, 政府 in bodies), or a
     single character in a body, is left out of that field: it says little about which record is
     meant, and walking its long posting list is most of the cost of a search. Ranking still sees
-    such words in titles (see `search._coverage`). A query made only of such words must find all
+    such words in titles (see `ranking.coverage`). A query made only of such words must find all
     of them in a body.
     """
     match: list[Query] = []

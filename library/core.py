@@ -15,7 +15,7 @@ from .db import Database
 from .logs import setup_logging
 
 if TYPE_CHECKING:
-    from indexer.index import SearchIndex
+    from indexer import SearchBackend
 
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -35,29 +35,24 @@ class Library:
         return Database(self.settings.database_url)
 
     @cached_property
-    def index(self) -> SearchIndex:
+    def index(self) -> SearchBackend:
         """The search index of settings.search_backend: `whoosh` (files in the data home, one
         node) or `postgres` (tables in the library's PostgreSQL database, shared by every node;
-        docs/scaling.md). Both have the same interface."""
+        docs/scaling.md). Both have the same interface (`indexer.SearchBackend`)."""
+        from indexer import open_index
+
         from . import indexing
 
         def source() -> tuple:
             return indexing.all_records(self), indexing.count_records(self)
 
-        backend = self.settings.search_backend
-        if backend == "postgres":
-            from indexer.pg_index import PgSearchIndex
-
-            return PgSearchIndex(  # type: ignore[return-value]
-                self.settings.database_url,
-                dictionary_dir=PROJECT_DATA / "dict",
-                records_source=source,
-            )
-        from indexer.index import SearchIndex
-
         # When the index cannot be opened (e.g. after a crash mid-commit) it is rebuilt from the DB.
-        return SearchIndex(
-            self.settings.index_dir, dictionary_dir=PROJECT_DATA / "dict", records_source=source
+        return open_index(
+            self.settings.search_backend,
+            index_dir=self.settings.index_dir,
+            database_url=self.settings.database_url,
+            dictionary_dir=PROJECT_DATA / "dict",
+            records_source=source,
         )
 
     def close(self) -> None:

@@ -68,7 +68,7 @@ def make_engine(url: str) -> Engine:
 
 
 # Tables (and the view) the PostgreSQL search backend keeps beside the schema: a derived cache it
-# creates itself (indexer/pg_index.py), never part of the models or the migrations.
+# creates itself (indexer/backends/postgres.py), never part of the models or the migrations.
 SEARCH_CACHE_PREFIX = "policylib_search"
 
 

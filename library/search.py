@@ -27,7 +27,7 @@ from .documents import document_dict
 from .ingest import original_path
 
 if TYPE_CHECKING:
-    from indexer.search import SearchQuery
+    from indexer import SearchQuery
 
 from .models import (
     QA_STATUS_LABELS,
@@ -92,7 +92,7 @@ class SearchParams:
     per_page: int = DEFAULT_PER_PAGE
 
     def to_query(self) -> SearchQuery:
-        from indexer.search import SearchQuery
+        from indexer import SearchQuery
 
         return SearchQuery(
             text=self.q,

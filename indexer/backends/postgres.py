@@ -1,15 +1,15 @@
 """The search index in PostgreSQL, for several web nodes sharing one library.
 
-Same interface as `indexer.index.SearchIndex` (upsert, delete, rebuild, rollback, search, count,
-info, close), chosen with `POLICYLIB_SEARCH_BACKEND=postgres`. Every node reads and writes the
-same tables, so a change made through one node is searchable on all of them as soon as its
+The PostgreSQL implementation of `indexer.interface.SearchBackend` (upsert, delete, rebuild,
+rollback, search, count, info, close), chosen with `POLICYLIB_SEARCH_BACKEND=postgres`. Every
+node reads and writes the same tables, so a change made through one node is searchable on all of them as soon as its
 transaction commits: no index files to copy, no refresh interval.
 
 Tables, all a derived cache created on first use (not part of the application's schema or its
 migrations; `policylib reindex` rebuilds them from the database at any time):
 
     policylib_search              a view on the live generation: what every search reads
-    policylib_search_g<stamp>     one table per generation (rows of `pg_rows.to_row`, GIN indexes)
+    policylib_search_g<stamp>     one table per generation (rows of `postgres_rows.to_row`, GIN indexes)
     policylib_search_state        one row: live, previous (kept for rollback()), building
     policylib_search_generations  built_at, schema version, dictionary fingerprint per generation
     policylib_search_journal      writes made while a rebuild runs, replayed before its swap
@@ -33,7 +33,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
@@ -43,12 +42,20 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from .analyzer import Analyzer
-from .errors import IndexBusyError, IndexUnavailableError, RebuildError, SearchIndexError
-from .pg_rows import COLUMNS, record_from_json, record_to_json, to_row
-from .pg_search import TermCounts, run_pg_search
-from .records import IndexRecord
-from .search import SearchQuery, SearchResults
+from ..analyzer import Analyzer
+from ..errors import IndexBusyError, IndexUnavailableError, RebuildError, SearchIndexError
+from ..interface import (
+    REBUILD_TIMEOUT,
+    WRITE_TIMEOUT,
+    IndexInfo,
+    RecordsSource,
+    SearchQuery,
+    SearchResults,
+    generation_stamp,
+)
+from ..records import IndexRecord
+from .postgres_rows import COLUMNS, record_from_json, record_to_json, to_row
+from .postgres_search import TermCounts, run_pg_search
 
 log = logging.getLogger("policylib.indexer")
 
@@ -59,14 +66,10 @@ GENERATIONS = "policylib_search_generations"
 JOURNAL = "policylib_search_journal"
 TABLE_PREFIX = "policylib_search_g"
 GENERATION_PATTERN = "^policylib_search_g[0-9]{8}t[0-9]{6}_[0-9a-f]{6}$"
-WRITE_TIMEOUT = 30.0
-REBUILD_TIMEOUT = 900.0
 PARALLEL_THRESHOLD = 400  # records; below this, worker processes cost more than they save
 CHUNK = 64
 POOL_MAX = 8
 _LOCK_POLL = 0.1
-
-RecordsSource = Callable[[], tuple[Iterable[IndexRecord], int]]
 
 
 def _advisory_key(name: str) -> int:
@@ -145,8 +148,8 @@ def _safe_url(url: str) -> str:
 
 
 def _new_generation_name() -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dt%H%M%S")
-    return f"{TABLE_PREFIX}{stamp}_{secrets.token_hex(3)}"
+    # lower case: an unquoted table name in psql folds to it
+    return f"{TABLE_PREFIX}{generation_stamp().lower()}_{secrets.token_hex(3)}"
 
 
 def _rows_of(chunk: list[IndexRecord], analyzer: Analyzer) -> list[tuple]:
@@ -235,8 +238,8 @@ class PgSearchIndex:
             ).fetchone()[0]
         )
 
-    def info(self) -> dict:
-        def read(conn: psycopg.Connection) -> dict:
+    def info(self) -> IndexInfo:
+        def read(conn: psycopg.Connection) -> IndexInfo:
             live, previous, building = self._state(conn)
             row = conn.execute(
                 sql.SQL(
@@ -247,7 +250,7 @@ class PgSearchIndex:
             ).fetchone()
             built_at, schema, dictionary, size, count = row or (None, None, None, 0, 0)
             return {
-                "backend": "postgres",
+                "backend": self.backend,
                 "count": count,
                 "built_at": built_at.isoformat(timespec="seconds") if built_at else None,
                 "size_bytes": size,

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from .analyzer import Analyzer, fold
-from .records import IndexRecord
-from .schema import STORED_BODY_CHARS, sort_date, title_key
+from ..analyzer import Analyzer, fold
+from ..records import IndexRecord
+from ..schema import STORED_BODY_CHARS, sort_date, title_key
 
 # tsvector limits: positions 1..16383, at most 256 per lexeme, lexemes under 2 kB. Ranking reads
 # a word's frequency back from ts_rank over its positions, so every position PostgreSQL can hold

@@ -1,7 +1,8 @@
-"""Searching the PostgreSQL tables with the Whoosh backend's rules (`indexer.search`): the same
-query plan (`query.plan_query`), visibility, filters, facets, re-ranking and snippets.
+"""Searching the PostgreSQL tables with the same rules as the Whoosh backend: the same query plan
+(`indexer.query.plan_query`), visibility, filters, facets, re-ranking (`indexer.ranking`) and
+snippets.
 
-Matching is GIN over the two tsvectors (`pg_rows`): a distinctive word anywhere, a word too common
+Matching is GIN over the two tsvectors (`postgres_rows`): a distinctive word anywhere, a word too common
 to select by (in more than COMMON_SHARE of the records) only in titles, quoted phrases exactly
 (the words through the index, then the folded text with LIKE), 文号 and whole titles by their keys.
 Scoring is BM25F-like, in SQL: each word weighs its rarity (idf, from document frequencies read
@@ -9,7 +10,7 @@ from the table and kept for TermCounts.TTL seconds); in titles `ts_rank` with we
 similar questions, B 文号 and issuer); in bodies a term frequency read back from `ts_rank`
 (which saturates as BM25 does) normalised by body length. ts_rank alone (or ts_rank_cd) knows no
 rarity, which ranks 规定 like 工伤; the per-word form is how BM25's idf gets in. The best
-RERANK_WINDOW rows are then re-ordered by the Whoosh backend's own rerank rules.
+RERANK_WINDOW rows are then re-ordered by the shared rules of `indexer.ranking`.
 """
 
 from __future__ import annotations
@@ -24,37 +25,24 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg import sql
 
-from .pg_rows import quote_lexeme
-from .query import COMMON_SHARE, FIELD_BOOSTS, MIN_COMMON_DF, SYNONYM_WEIGHT, QueryPlan, plan_query
-from .records import CURRENT_STATUSES
-from .schema import FACET_FIELDS
-from .search import (
-    BODY_B,
-    COORDINATION_POWER,
+from ..interface import (
     DOCUMENT_KINDS,
-    K1,
-    LEVEL_FACTORS,
     MAX_PER_PAGE,
-    NOT_CURRENT_FACTOR,
     QA_CURRENT_STATUS,
-    RERANK_WINDOW,
-    TITLE_B,
-    TITLE_COVERAGE_WEIGHT,
     SearchHit,
     SearchQuery,
     SearchResults,
-    _coordination,
-    _coverage,
-    _place_factor,
-    _place_of,
-    _versions_in_order,
     is_current,
-    outdated,
 )
-from .snippets import highlight, snippet
+from ..query import COMMON_SHARE, FIELD_BOOSTS, MIN_COMMON_DF, SYNONYM_WEIGHT, QueryPlan, plan_query
+from ..ranking import BODY_B, K1, RERANK_WINDOW, TITLE_B, Candidate, place_of, rerank
+from ..records import CURRENT_STATUSES
+from ..schema import FACET_FIELDS
+from ..snippets import highlight, snippet
+from .postgres_rows import quote_lexeme
 
 if TYPE_CHECKING:
-    from .pg_index import PgSearchIndex
+    from .postgres import PgSearchIndex
 
 # ts_rank weights (D, C, B, A) that read one part of a vector: A title and similar questions,
 # B 文号 and issuer (scored as Whoosh's issuer_text field), C body.
@@ -483,10 +471,8 @@ def _read(conn: psycopg.Connection, query: sql.Composable, params: dict) -> tupl
 def _rerank(
     index: PgSearchIndex, plan: QueryPlan, rows: list[_Row], concept_df: list[float], n: float
 ) -> list[tuple[float, _Row]]:
-    """indexer.search's rerank on these rows: asked ideas held (by rarity), title coverage,
-    place, level, current (and newest) first, versions of one title in order."""
-    if not rows:
-        return []
+    """The shared re-ranking (`indexer.ranking.rerank`) of these rows; whether a row holds an
+    asked idea was read with it (`_Row.flags`), how rare the idea is from the term counts."""
     weights = []
     for i, concept in enumerate(plan.concepts):
         if concept_df[i]:
@@ -495,25 +481,18 @@ def _rerank(
                 if row.flags[i]:
                     bits |= 1 << d
             weights.append((concept, math.log(1 + max(n, 1.0) / concept_df[i]), bits))
-    facts = {d: (r.key, is_current(r.kind, r.status), r.sort_date) for d, r in enumerate(rows)}
-    coordination = _coordination(weights, set(facts))
-    sinking = outdated(facts)
-    by_title: dict[str, float] = {}
-    scored = []
-    for d, row in enumerate(rows):
-        if row.key not in by_title:
-            place = index.counts.places.get(row.key)
-            if place is None:
-                place = index.counts.places[row.key] = _place_of(row.key, index.analyzer)
-            coverage = 1.0 + TITLE_COVERAGE_WEIGHT * _coverage(weights, row.key)
-            by_title[row.key] = coverage * _place_factor(place, plan)
-        factor = coordination.get(d, 1.0) ** COORDINATION_POWER * by_title[row.key]
-        factor *= LEVEL_FACTORS.get(row.level or "", 1.0)
-        if d in sinking:
-            factor *= NOT_CURRENT_FACTOR
-        scored.append((row.score * factor, d))
-    scored.sort(key=lambda pair: -pair[0])
-    return [(score, rows[d]) for score, d in _versions_in_order(scored, facts)]
+    candidates = [
+        Candidate(d, r.score, r.key, is_current(r.kind, r.status), r.sort_date, r.level or "")
+        for d, r in enumerate(rows)
+    ]
+    places = index.counts.places
+
+    def place(key: str) -> str:
+        if key not in places:
+            places[key] = place_of(key, index.analyzer.precise_words)
+        return places[key]
+
+    return [(score, rows[d]) for score, d in rerank(candidates, weights, plan, place)]
 
 
 def _hits(

@@ -1,4 +1,5 @@
-"""The search index on disk: generations, one writer at a time, atomic swap, self-repair.
+"""The Whoosh backend (`indexer.interface.SearchBackend`): the search index as files in the data
+home; generations, one writer at a time, atomic swap, self-repair.
 
 Layout of `path`:
 
@@ -38,13 +39,22 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from .analyzer import Analyzer
-from .build import build_directory
-from .errors import IndexBusyError, IndexUnavailableError, RebuildError, SearchIndexError
-from .locks import FileLock
-from .records import IndexRecord
-from .schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, to_document
-from .search import WEIGHTING, SearchQuery, SearchResults, run_search
+from ..analyzer import Analyzer
+from ..errors import IndexUnavailableError, RebuildError, SearchIndexError
+from ..interface import (
+    REBUILD_TIMEOUT,
+    WRITE_TIMEOUT,
+    IndexInfo,
+    RecordsSource,
+    SearchQuery,
+    SearchResults,
+    generation_stamp,
+)
+from ..locks import FileLock
+from ..records import IndexRecord
+from ..schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, to_document
+from .whoosh_build import build_directory
+from .whoosh_search import WEIGHTING, run_search
 
 log = logging.getLogger("policylib.indexer")
 
@@ -53,8 +63,6 @@ PREVIOUS = "PREVIOUS"
 JOURNAL = "journal"
 META = "policylib.json"
 REFRESH_SECONDS = 0.05
-WRITE_TIMEOUT = 30.0
-REBUILD_TIMEOUT = 900.0
 
 
 # Exceptions that, raised while reading, mean damaged files rather than a bug in this code.
@@ -71,10 +79,12 @@ DATA_ERRORS = (
     AssertionError,
 )
 
-RecordsSource = Callable[[], tuple[Iterable[IndexRecord], int]]
-
 
 class SearchIndex:
+    """The Whoosh backend of `indexer.interface.SearchBackend` (see the module docstring)."""
+
+    backend = "whoosh"
+
     def __init__(
         self,
         path: Path,
@@ -148,17 +158,19 @@ class SearchIndex:
     def count(self) -> int:
         return self._read(lambda s: s.doc_count())
 
-    def info(self) -> dict:
+    def info(self) -> IndexInfo:
         self._ensure_open()
         gen_dir = self.path / str(self._gen)
         meta = _read_meta(gen_dir)
         return {
+            "backend": self.backend,
             "count": self.count(),
             "built_at": meta.get("built_at"),
             "size_bytes": _size(gen_dir),
             "path": str(gen_dir),
             "generation": gen_dir.name,
             "previous": self._read_pointer(PREVIOUS),
+            "building": self._building(),
             "schema_version": meta.get("schema"),
             "dictionary_changed": meta.get("dictionary") != self.analyzer.dictionary.fingerprint,
         }
@@ -423,6 +435,13 @@ class SearchIndex:
         log.info("index rebuilt path=%s count=%d seconds=%.1f", gen_dir, count, report["seconds"])
         return report
 
+    def _building(self) -> str | None:
+        """The generation a rebuild (of any process) is writing now, if one runs."""
+        if not _held(self.path / "rebuild.lock"):
+            return None
+        kept = {self._read_pointer(CURRENT), self._read_pointer(PREVIOUS)}
+        return max((g.name for g in self._generations() if g.name not in kept), default=None)
+
     def _remove_stale_generations(self, keep: set[str]) -> None:
         """Generations neither live nor kept for rollback (e.g. left by a crashed rebuild)."""
         keep = keep | {self._read_pointer(CURRENT), self._read_pointer(PREVIOUS)}
@@ -577,8 +596,7 @@ def _size(directory: Path) -> int:
 
 
 def _new_generation_name() -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return f"gen-{stamp}-{os.getpid()}-{secrets.token_hex(3)}"
+    return f"gen-{generation_stamp()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def _held(lock_path: Path) -> bool:
@@ -605,14 +623,3 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-__all__ = [
-    "IndexBusyError",
-    "IndexUnavailableError",
-    "RebuildError",
-    "SearchIndex",
-    "SearchIndexError",
-    "SearchQuery",
-    "SearchResults",
-]

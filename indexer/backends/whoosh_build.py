@@ -17,8 +17,8 @@ from pathlib import Path
 
 from whoosh import fields, index
 
-from .records import IndexRecord
-from .schema import title_key, to_document
+from ..records import IndexRecord
+from ..schema import title_key, to_document
 
 log = logging.getLogger("policylib.indexer")
 

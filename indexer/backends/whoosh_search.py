@@ -1,91 +1,35 @@
-"""Search requests and results, and the ranking a user would call right.
-
-Whoosh scores the words (BM25F, title weighted far above body, synonyms a little below the word
-typed). The best RERANK_WINDOW hits are then re-ordered on what a reader means by "the right
-document": a title that is what was asked beats one that only mentions it; of several versions of
-one title the current, then the newest, comes first; a record no longer current sinks a little.
+"""Searching the Whoosh index: the query plan (`indexer.query`) as a Whoosh query, BM25F
+scoring, visibility and facet filters, then the shared re-ranking (`indexer.ranking`) and
+snippets (`indexer.snippets`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from whoosh import collectors, scoring, sorting
 from whoosh.query import And, Every, Or, Query, Term
 from whoosh.searching import Searcher
 
-from .analyzer import Analyzer
-from .query import Concept, QueryPlan, build_query, plan_query
-from .records import CURRENT_STATUSES
-from .schema import FACET_FIELDS
-from .snippets import highlight, snippet
+from ..analyzer import Analyzer
+from ..interface import (
+    DOCUMENT_KINDS,
+    MAX_PER_PAGE,
+    QA_CURRENT_STATUS,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    is_current,
+)
+from ..query import QueryPlan, build_query, plan_query
+from ..ranking import BODY_B, K1, RERANK_WINDOW, TITLE_B, Candidate, IdeaWeight, place_of, rerank
+from ..records import CURRENT_STATUSES
+from ..schema import FACET_FIELDS
+from ..snippets import highlight, snippet
 
-RERANK_WINDOW = 120
 _BITS_KEPT = 5000  # word bit sets kept per searcher
-MAX_PER_PAGE = 100
-QA_CURRENT_STATUS = "published"
-DOCUMENT_KINDS = ("document", "interpretation")
-
-TITLE_COVERAGE_WEIGHT = 1.5  # all asked words in the title multiplies the score by 2.5
-COORDINATION_POWER = 1.0
-NOT_CURRENT_FACTOR = 0.7
-# The law itself before the rules made under it, when both answer the words equally well.
-LEVEL_FACTORS = {"法律": 1.4, "行政法规": 1.15}
-PLACE_SUFFIXES = frozenset("省市县区州旗盟")
-_IMPLEMENTING = re.compile(r"(实施条例|实施细则|实施办法)$")
-PLACE_NAMED_FACTOR = 1.5
-PLACE_OTHER_FACTOR = 0.25
-
-
-@dataclass
-class SearchQuery:
-    text: str = ""
-    # normalised 文号 found in `text` by the caller (library.search.doc_numbers_in): a record
-    # with one of them comes first
-    doc_numbers: list[str] = field(default_factory=list)
-    include_all: bool = False
-    kinds: list[str] | None = None
-    filters: dict[str, list[str]] = field(default_factory=dict)  # keys: FACET_FIELDS
-    statuses: list[str] | None = None  # replaces the default "current only" rule when given
-    sort: str = "relevance"  # relevance | date
-    page: int = 1
-    per_page: int = 10
-
-
-@dataclass
-class SearchHit:
-    id: str
-    kind: str
-    title: str
-    status: str
-    score: float
-    snippet: str  # HTML: escaped text, matches in <mark>
-    doc_number: str | None
-    issuer: str | None
-    date: str | None  # ISO date the record is sorted by
-    source_file: str | None
-    related: list[str]
-    title_html: str = ""  # HTML: escaped title, matches in <mark>
-    level: str | None = None
-    topic: str | None = None
-
-
-@dataclass
-class SearchResults:
-    total: int
-    hits: list[SearchHit]
-    facets: dict[str, list[tuple[str, int]]]
-    page: int
-    per_page: int
-    terms: list[str]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 class Weighting(scoring.BM25F):
@@ -109,16 +53,8 @@ def _field_lengths(reader, fieldname: str) -> list[int]:  # noqa: ANN001
     return lengths
 
 
-# BM25F with short-field normalisation for titles; body length matters less for long laws.
-# The PostgreSQL backend scores with the same constants (pg_search).
-K1 = 1.2
-TITLE_B = 0.9
-BODY_B = 0.6
+# BM25F with the shared constants (`indexer.ranking`; the PostgreSQL backend scores with them too).
 WEIGHTING = Weighting(B=0.75, K1=K1, title_B=TITLE_B, body_B=BODY_B)
-
-
-def is_current(kind: str, status: str) -> bool:
-    return status == QA_CURRENT_STATUS if kind == "qa" else status in CURRENT_STATUSES
 
 
 def visibility_filter(request: SearchQuery) -> Query | None:
@@ -246,7 +182,7 @@ class _Columns:
         """The place a title is local to ("上海" for 上海市…条例), or "" for a national one."""
         found = self._places.get(key)
         if found is None:
-            found = self._places[key] = _place_of(key, analyzer)
+            found = self._places[key] = place_of(key, analyzer.precise_words)
         return found
 
     def get(self, docnum: int) -> tuple[str, bool, int]:
@@ -292,72 +228,23 @@ def _columns(searcher: Searcher) -> _Columns:
     return cols
 
 
-def _place_of(key: str, analyzer: Analyzer) -> str:
-    """A title starting with a place name (its first word ends in 省/市/县/区/州/旗/盟 after two
-    or more characters) is local to it; the stem without the suffix is what people type."""
-    words = analyzer.precise_words(key[:12])
-    first = words[0] if words else ""
-    for i in range(2, len(first)):
-        if first[i] in PLACE_SUFFIXES:
-            # 上海市 / 四川省人民政府 are places; 行政区域 is not
-            return first[:i] if i == len(first) - 1 or first[i + 1 :].startswith("人民") else ""
-    return ""
-
-
-def _place_factor(place: str, plan: QueryPlan) -> float:
-    """A rule of the place the user named comes first; a rule of another place, when the user
-    named none or another one, comes after the national rule on the same subject."""
-    if not place:
-        return 1.0
-    return PLACE_NAMED_FACTOR if place[:2] in plan.key else PLACE_OTHER_FACTOR
-
-
 def _rerank(
     searcher: Searcher, analyzer: Analyzer, plan: QueryPlan, top: list[tuple[float, int]]
-) -> list:
+) -> list[tuple[float, int]]:
+    """The shared re-ranking (`indexer.ranking.rerank`) of the top hits, read from the columns."""
     if not top:
         return top
     cols = _columns(searcher)
-    facts = {docnum: cols.get(docnum) for _, docnum in top}
-    weights = _idea_weights(cols, searcher.reader(), plan)
-    coordination = _coordination(weights, {d for _, d in top})
-    sinking = outdated(facts)
-    by_title: dict[str, float] = {}  # versions of one title share their title factors
-    scored = []
+    candidates = []
     for score, docnum in top:
-        key = facts[docnum][0]
-        if key not in by_title:
-            by_title[key] = (1.0 + TITLE_COVERAGE_WEIGHT * _coverage(weights, key)) * _place_factor(
-                cols.place(key, analyzer), plan
-            )
-        factor = coordination.get(docnum, 1.0) ** COORDINATION_POWER * by_title[key]
-        factor *= LEVEL_FACTORS.get(cols.facet_values["level"][docnum], 1.0)
-        if docnum in sinking:
-            factor *= NOT_CURRENT_FACTOR
-        scored.append((score * factor, docnum))
-    scored.sort(key=lambda p: -p[0])
-    return _versions_in_order(scored, facts)
+        key, current, when = cols.get(docnum)
+        level = cols.facet_values["level"][docnum]
+        candidates.append(Candidate(docnum, score, key, current, when, level))
+    weights = _idea_weights(cols, searcher.reader(), plan)
+    return rerank(candidates, weights, plan, lambda key: cols.place(key, analyzer))
 
 
-def outdated(facts: dict[int, tuple[str, bool, int]]) -> set[int]:
-    """The records among {record: (title key, current, date)} that sink like a not-current one:
-    those not current, and older versions of a title whose newer current version is there too.
-
-    The corpus marks every version of a law valid, so an older version still counts as current;
-    yet a newer version of the same title answers the question instead of it, and the old one
-    should not hold the second place above another law."""
-    newest: dict[str, int] = {}
-    for key, current, date in facts.values():
-        if current and key:
-            newest[key] = max(newest.get(key, date), date)
-    return {
-        record
-        for record, (key, current, date) in facts.items()
-        if not current or date < newest.get(key, date)
-    }
-
-
-def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[tuple[Concept, float, int]]:  # noqa: ANN001
+def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[IdeaWeight]:  # noqa: ANN001
     """Each asked idea found in the index, its weight (idf: how rare it is, as BM25 weighs words)
     and the bit set of records holding it (a word or synonym of it, in any text field)."""
     total_docs = max(reader.doc_count_all(), 1)
@@ -371,52 +258,6 @@ def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[tuple[Concept
                     found |= bits
         if found:
             out.append((concept, math.log(1 + total_docs / found.bit_count()), found))
-    return out
-
-
-def _coordination(weights: list[tuple[Concept, float, int]], docnums: set[int]) -> dict[int, float]:
-    """Weighted share of the asked ideas each record holds: a record holding every idea, above
-    all the distinctive ones (偷税 more than 企业), beats one holding one idea often or in its
-    title."""
-    asked = sum(w for _, w, _ in weights)
-    if not asked:
-        return {}
-    held = {d: sum(w for _, w, bits in weights if bits >> d & 1) for d in docnums}
-    least = min((w for w in held.values() if w), default=asked) / asked
-    return {d: max(w / asked, least) for d, w in held.items()}
-
-
-def _coverage(weights: list[tuple[Concept, float, int]], key: str) -> float:
-    """Weighted share of the asked ideas that the title holds (or a synonym of, or part of)."""
-    total = sum(w for _, w, _ in weights)
-    if not total or not key:
-        return 0.0
-    return sum(w * c.title_credit(key) for c, w, _ in weights) / total
-
-
-def _versions_in_order(scored: list, facts: dict) -> list:
-    """Versions of one title keep the places the group earned, current first, then newest; a
-    law and its implementing rules (X法 / X法实施条例) are grouped the same way, the law first."""
-    keys = {facts[d][0] for _, d in scored}
-    groups: dict[str, list] = {}
-    for item in scored:
-        key = facts[item[1]][0]
-        if key:
-            parent = _IMPLEMENTING.sub("", key)
-            groups.setdefault(parent if parent in keys else key, []).append(item)
-    out = list(scored)
-    place = {docnum: i for i, (_, docnum) in enumerate(scored)}
-    for group, members in groups.items():
-        if len(members) < 2:
-            continue
-        slots = sorted(place[m[1]] for m in members)
-        ordered = sorted(
-            members,
-            key=lambda m: (facts[m[1]][1], facts[m[1]][0] == group, facts[m[1]][2]),
-            reverse=True,
-        )
-        for slot, member in zip(slots, ordered, strict=True):
-            out[slot] = (out[slot][0], member[1])  # the slot keeps its score: scores stay sorted
     return out
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index import SearchIndex
-from indexer.pg_index import PgSearchIndex
+from indexer.backends.postgres import PgSearchIndex
+from indexer.backends.whoosh import SearchIndex
+from indexer.interface import SearchQuery
 from indexer.records import IndexRecord
-from indexer.search import SearchQuery
 from library.search import doc_numbers_in
 from parsers.docnumber import normalize_doc_number
 from tests.db_backends import fresh_pg_database

@@ -11,8 +11,7 @@ import pytest
 from indexer.analyzer import Analyzer, fold, strip_litter
 from indexer.query import plan_query
 from indexer.snippets import highlight, snippet
-
-from .conftest import DICT_DIR
+from tests.indexer.conftest import DICT_DIR
 
 
 @pytest.fixture(scope="module")

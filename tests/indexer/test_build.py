@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import PARALLEL_THRESHOLD
-from indexer.search import SearchQuery
-
-from .conftest import record
+from indexer.backends.whoosh_build import PARALLEL_THRESHOLD
+from indexer.interface import SearchQuery
+from tests.indexer.conftest import record
 
 
 def test_parallel_build_holds_every_record_once(make_index) -> None:  # noqa: ANN001

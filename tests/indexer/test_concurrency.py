@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from indexer.backends.whoosh import SearchIndex
 from indexer.errors import IndexBusyError
-from indexer.index import SearchIndex
+from indexer.interface import SearchQuery
 from indexer.locks import FileLock
-from indexer.search import SearchQuery
-
-from .conftest import DICT_DIR, ROOT, record, seed_records
+from tests.indexer.conftest import DICT_DIR, ROOT, record, seed_records
 
 
 def poll(condition, timeout: float) -> float:  # noqa: ANN001
@@ -59,7 +58,7 @@ WRITER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from indexer.index import SearchIndex
+    from indexer.backends.whoosh import SearchIndex
     from indexer.records import IndexRecord
     index = SearchIndex(Path({path!r}), dictionary_dir=Path({dict_dir!r}))
     go = Path({go!r})
@@ -135,8 +134,8 @@ def test_upsert_is_visible_to_a_reader_in_another_process_within_a_second(
         import sys, time
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        from indexer.index import SearchIndex
-        from indexer.search import SearchQuery
+        from indexer.backends.whoosh import SearchIndex
+        from indexer.interface import SearchQuery
         index = SearchIndex(Path({str(writer.path)!r}), dictionary_dir=Path({str(DICT_DIR)!r}))
         assert index.search(SearchQuery(text="宣汉县")).total >= 1
         print("ready", flush=True)

@@ -16,8 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from indexer.errors import IndexBusyError, IndexUnavailableError, RebuildError, SearchIndexError
-from indexer.pg_index import (
+from indexer.backends.postgres import (
     GENERATIONS,
     JOURNAL,
     PARALLEL_THRESHOLD,
@@ -27,9 +26,9 @@ from indexer.pg_index import (
     WRITE_LOCK,
     PgSearchIndex,
 )
-from indexer.search import SearchQuery
-
-from .conftest import DICT_DIR, ROOT, record, seed_records
+from indexer.errors import IndexBusyError, IndexUnavailableError, RebuildError, SearchIndexError
+from indexer.interface import SearchQuery
+from tests.indexer.conftest import DICT_DIR, ROOT, record, seed_records
 
 pytestmark = pytest.mark.postgres
 
@@ -164,7 +163,7 @@ KILLED_BUILDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from indexer.pg_index import PgSearchIndex
+    from indexer.backends.postgres import PgSearchIndex
     from tests.indexer.conftest import record
     index = PgSearchIndex({url!r}, dictionary_dir=Path({dict_dir!r}))
     def records():
@@ -245,8 +244,8 @@ def test_upsert_is_visible_to_another_process_within_a_second(
         import sys, time
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        from indexer.pg_index import PgSearchIndex
-        from indexer.search import SearchQuery
+        from indexer.backends.postgres import PgSearchIndex
+        from indexer.interface import SearchQuery
         index = PgSearchIndex({writer.url!r}, dictionary_dir=Path({str(DICT_DIR)!r}))
         assert index.search(SearchQuery(text="宣汉县")).total >= 1
         print("ready", flush=True)

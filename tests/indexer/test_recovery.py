@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from indexer.backends.whoosh import SearchIndex
 from indexer.errors import IndexUnavailableError
-from indexer.index import SearchIndex
-from indexer.search import SearchQuery
-
-from .conftest import query, seed_records
+from indexer.interface import SearchQuery
+from tests.indexer.conftest import query, seed_records
 
 
 def source() -> tuple[list, int]:
@@ -80,7 +79,7 @@ def test_damaged_index_without_a_source_is_a_clear_error(make_index) -> None:  #
 
 
 def test_a_write_to_a_damaged_index_repairs_it_and_lands(make_index) -> None:  # noqa: ANN001
-    from .conftest import record
+    from tests.indexer.conftest import record
 
     first = make_index()
     first.upsert(seed_records())
@@ -110,7 +109,7 @@ def test_index_of_another_schema_version_is_rebuilt(make_index) -> None:  # noqa
 
 
 def test_bug_in_a_query_is_not_mistaken_for_damage(make_index, monkeypatch) -> None:  # noqa: ANN001
-    import indexer.index as index_module
+    import indexer.backends.whoosh as index_module
 
     calls: list[int] = []
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cli import main
-from indexer.search import SearchQuery
+from indexer.interface import SearchQuery
 from library import indexing
 from library.core import Library
 from library.dbcopy import CopyError, copy_database

@@ -59,7 +59,7 @@ def test_fresh_database_is_stamped_at_head_and_reopens(empty_url: str) -> None:
 @pytest.mark.postgres
 def test_the_postgres_search_cache_is_not_part_of_the_schema() -> None:
     """Its tables live beside the schema: comparisons (and autogenerate) leave them alone."""
-    from indexer.pg_index import PgSearchIndex
+    from indexer.backends.postgres import PgSearchIndex
 
     with fresh_pg_database() as url:
         Database(url).dispose()

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli import main
-from indexer.search import SearchQuery
+from indexer.interface import SearchQuery
 from library import validity
 from library.backup import BackupError, create_backup, read_manifest, restore_backup
 from library.core import Library

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from indexer.search import SearchQuery
+from indexer.interface import SearchQuery
 from library.core import Library
 from library.ingest import BATCH_SIZE
 from library.reindex import PAUSE_ENV

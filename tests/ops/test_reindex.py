@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli import main
-from indexer.search import SearchQuery
+from indexer.interface import SearchQuery
 from library.core import Library
 from library.models import AppState, AuditEntry, Document, DocumentRevision, SourceFile
 from library.reindex import ReindexError, last_report, run_reindex
