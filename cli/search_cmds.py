@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,12 +13,25 @@ from library import search as svc
 from . import pass_lib
 from .output import emit_json, fail
 
+if TYPE_CHECKING:
+    from library.core import Library
+
 _TAGS = re.compile(r"<[^>]+>")
 
 
 def _plain(snippet: str | None) -> str:
     """Snippets carry <mark> highlights for pages; a terminal wants the bare text."""
     return html.unescape(_TAGS.sub("", snippet or "")).replace("\n", " ")
+
+
+def _with_urls(lib: Library, result: dict) -> dict:
+    """The result with the site's addresses, as /api/search serves it: the web app's own
+    url_for builds them (the library knows none)."""
+    from webapp import create_app
+    from webapp.links import with_urls
+
+    with create_app(lib).test_request_context():
+        return with_urls(result)
 
 
 @click.command("search")
@@ -63,7 +77,7 @@ def search_cmd(
         params = svc.parse_params(args)
     except svc.SearchParamError as exc:
         fail(f"--{exc.param.replace('_', '-')}: {exc.message}", code=2)
-    result = svc.search(lazy.get(), params)
+    result = _with_urls(lazy.get(), svc.search(lazy.get(), params))
     if as_json:
         emit_json(result)
         return

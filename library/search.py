@@ -240,14 +240,6 @@ def status_label(status: str | None, kind: str = "document") -> str:
     return STATUS_LABELS.get(status or "", status or "未知")
 
 
-def document_url(doc_id: int) -> str:
-    return f"/documents/{doc_id}"
-
-
-def qa_url(qa_id: int) -> str:
-    return f"/qa/{qa_id}"
-
-
 def _split_ref(ref: str) -> tuple[str, int]:
     prefix, _, num = ref.partition(":")
     return prefix, int(num)
@@ -275,7 +267,6 @@ def _doc_link(doc: Document | Row) -> dict:
         "status": doc.status,
         "status_label": status_label(doc.status),
         "is_current": doc.status in CURRENT_STATUSES,
-        "url": document_url(doc.id),
     }
 
 
@@ -284,7 +275,6 @@ def _qa_link(entry: Row) -> dict:
         "id": entry.id,
         "ref": f"qa:{entry.id}",
         "title": entry.question,
-        "url": qa_url(entry.id),
     }
 
 
@@ -378,7 +368,6 @@ def search(lib: Library, params: SearchParams) -> dict:
                 "issuer": hit.issuer,
                 "date": hit.date,
                 "source_file": hit.source_file,
-                "url": qa_url(num) if is_qa else document_url(num),
                 "related": related.get(hit.id)
                 or {"interprets": None, "interpretations": [], "qa": [], "bases": []},
             }
@@ -453,7 +442,6 @@ def document_view(lib: Library, doc_id: int) -> dict | None:
         superseded = session.get(Document, doc.superseded_by_id) if doc.superseded_by_id else None
         return document_dict(doc, with_text=True) | {
             "ref": f"doc:{doc.id}",
-            "url": document_url(doc.id),
             "kind_label": KIND_LABELS.get(doc.kind, doc.kind),
             "status_note": doc.status_note,
             "is_current": doc.status in CURRENT_STATUSES,
@@ -462,7 +450,7 @@ def document_view(lib: Library, doc_id: int) -> dict | None:
             "interpretations": related["interpretations"],
             "qa": related["qa"],
             "status_history": _history(session, doc.id),
-            "original_url": f"{document_url(doc.id)}/original" if original_file(lib, doc) else None,
+            "has_original": original_file(lib, doc) is not None,
         }
 
 

@@ -16,6 +16,7 @@ from library import search as svc
 from library.health import health
 
 from .context import get_library
+from .links import with_urls
 from .public import error_response
 
 bp = Blueprint("api", __name__)
@@ -37,7 +38,7 @@ def search() -> Response:
         params = _params()
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
-    return jsonify(svc.search(get_library(), params))
+    return jsonify(with_urls(svc.search(get_library(), params)))
 
 
 @bp.route("/api/documents")
@@ -47,11 +48,13 @@ def documents() -> Response:
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
     return jsonify(
-        svc.list_documents(
-            get_library(),
-            page=params.page,
-            per_page=params.per_page,
-            include_all=params.include_all,
+        with_urls(
+            svc.list_documents(
+                get_library(),
+                page=params.page,
+                per_page=params.per_page,
+                include_all=params.include_all,
+            )
         )
     )
 
@@ -62,7 +65,7 @@ def document(raw_id: str) -> Response:
     view = svc.document_view(get_library(), doc_id) if doc_id else None
     if view is None:
         return error_response(404, f"编号为 {raw_id[:20]} 的文件不存在。", "id")
-    return jsonify(view)
+    return jsonify(with_urls(view))
 
 
 @bp.route("/api/openapi.json")

@@ -64,10 +64,10 @@ from library.qa.workflow import (
     update_entry,
     versions,
 )
-from library.search import document_url
 
 from .auth import actor_name, require_role
 from .context import get_library
+from .links import document_url
 from .public import wants_json
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")

@@ -33,10 +33,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from library import audit as trail
 from library import cleanup, exports, validity
 from library.models import STATUS_LABELS, CleanupBatch, Document, StatusChange
-from library.search import document_url
 
 from .auth import actor_name, require_role
 from .context import get_library
+from .links import document_url
 from .public import wants_json
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")

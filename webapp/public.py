@@ -30,6 +30,7 @@ from library import search as svc
 from library.models import STATUS_LABELS, Document
 
 from .context import get_library
+from .links import with_urls
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger("policylib.web")
@@ -204,7 +205,7 @@ def text_size() -> Response:
 def index() -> Response | str:
     lib = get_library()
     counts = svc.counts(lib)
-    recent = svc.list_documents(lib, per_page=8)["results"]
+    recent = with_urls(svc.list_documents(lib, per_page=8)["results"])
     if wants_json():
         return jsonify({"counts": counts, "recent": recent})
     return render_template("public/index.html", counts=counts, recent=recent)
@@ -222,7 +223,7 @@ def search() -> Response | str:
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
     lib = get_library()
-    result = svc.search(lib, params)
+    result = with_urls(svc.search(lib, params))
     if wants_json():
         return jsonify(result)
     hidden = 0
@@ -245,7 +246,7 @@ def _document_or_404(raw_id: str) -> dict:
     view = svc.document_view(get_library(), doc_id) if doc_id else None
     if view is None:
         abort(404, description=f"编号为 {raw_id[:20]} 的文件不存在，可能已被移除或地址有误。")
-    return view
+    return with_urls(view)
 
 
 @bp.route("/documents/<raw_id>")
@@ -278,8 +279,13 @@ def documents() -> Response | str:
         params = svc.parse_params(request.args.to_dict(flat=False))
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
-    listing = svc.list_documents(
-        get_library(), page=params.page, per_page=params.per_page, include_all=params.include_all
+    listing = with_urls(
+        svc.list_documents(
+            get_library(),
+            page=params.page,
+            per_page=params.per_page,
+            include_all=params.include_all,
+        )
     )
     if wants_json():
         return jsonify(listing)

@@ -22,9 +22,9 @@ from library.qa.entries import QAError, entry_dict, list_topics, load_documents
 from library.qa.export import FORMATS, build_export, current_etag
 from library.qa.search import search_entries
 from library.qa.workflow import get_entry
-from library.search import document_url
 
 from .context import get_library
+from .links import document_url, qa_url
 from .public import error_response, wants_json
 
 bp = Blueprint("qa_api", __name__)
@@ -53,7 +53,7 @@ def public_view(item: dict) -> dict:
         b | {"url": document_url(b["document_id"]) if b["document_id"] else None}
         for b in item["basis"]
     ]
-    out["url"] = f"{request.script_root}/qa/{item['id']}"
+    out["url"] = qa_url(item["id"])
     if "score" in item:
         out["score"] = item["score"]
     return out
