@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from indexer import SearchBackend
 from indexer.backends.whoosh import SearchIndex
 from indexer.records import IndexRecord
 
@@ -116,7 +117,7 @@ def make_index(
     path: Path = DEFAULT_INDEX,
     pg_url: str = PG_BENCH_URL,
     procs: int | None = None,
-):  # noqa: ANN201 - SearchIndex or PgSearchIndex
+) -> SearchBackend:
     if backend == "postgres":
         from indexer.backends.postgres import PgSearchIndex
 
@@ -130,7 +131,7 @@ def open_index(
     corpus: Path = LAWREF,
     backend: str = "whoosh",
     pg_url: str = PG_BENCH_URL,
-):  # noqa: ANN201 - SearchIndex or PgSearchIndex
+) -> SearchBackend:
     """The bench index of the whole corpus, built once and reused by the other bench scripts."""
     index = make_index(backend, path, pg_url)
     built = backend != "whoosh" or (path / "CURRENT").exists()

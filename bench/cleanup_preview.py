@@ -41,7 +41,7 @@ def _date(value: str) -> date | None:
         return None
 
 
-def load_library(lib: Library, corpus) -> list[tuple[int, str, str | None]]:  # noqa: ANN001
+def load_library(lib: Library, corpus) -> list[tuple[int, str, str | None]]:
     """Every corpus entry as a document row (no text: matching never reads it); every 7th gets a 文号."""
     out = []
     with (corpus / "metadata.csv").open(encoding="utf-8") as fh, lib.db.session() as s:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from _common import ROOT, require_lawref, write_results
 
+from webapp.server import SERVERS
+
 QUERIES = ROOT / "data" / "eval" / "lawref_queries.json"
 POLICYLIB = Path(sys.executable).with_name("policylib")
 
@@ -140,7 +142,7 @@ def main() -> None:
     ap.add_argument("--home", type=Path, help="reuse a home that already holds the corpus")
     ap.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
     ap.add_argument("--database-url", help="PostgreSQL URL (needed for --backend postgres)")
-    ap.add_argument("--server", choices=["waitress", "gunicorn"], default="waitress")
+    ap.add_argument("--server", choices=SERVERS, default="waitress")
     ap.add_argument("--workers", type=int, default=4, help="waitress: threads; gunicorn: processes")
     ap.add_argument("--threads", type=int, default=1, help="gunicorn: threads per process")
     args = ap.parse_args()

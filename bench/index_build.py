@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lawref import (  # noqa: E402
+from _lawref import (
     DEFAULT_INDEX,
     LAWREF,
     add_backend_options,

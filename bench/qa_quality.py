@@ -30,11 +30,11 @@ from _common import LAWREF, ROOT, write_results
 
 sys.path.insert(0, str(ROOT))
 
-from indexer.analyzer import Analyzer  # noqa: E402
-from library.core import Library  # noqa: E402
-from library.qa.entries import split_similar  # noqa: E402
-from library.qa.importer import import_file  # noqa: E402
-from library.qa.search import DICTIONARY_DIR, FinderEntry, QAFinder, search_entries  # noqa: E402
+from indexer.analyzer import Analyzer
+from library.core import Library
+from library.qa.entries import split_similar
+from library.qa.importer import import_file
+from library.qa.search import DICTIONARY_DIR, FinderEntry, QAFinder, search_entries
 
 SAMPLE = ROOT / "data" / "qa" / "sample_qa.csv"
 EVAL = ROOT / "data" / "eval" / "qa_eval.json"
@@ -127,7 +127,7 @@ def percentiles(samples: list[float]) -> dict:
     }
 
 
-def keystroke_latency(search, qs: list[dict]) -> dict:  # noqa: ANN001
+def keystroke_latency(search, qs: list[dict]) -> dict:
     samples = []
     for q in qs:
         text = q["query"]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lawref import (  # noqa: E402
+from _lawref import (
     DEFAULT_INDEX,
     ROOT,
     add_backend_options,
@@ -35,8 +35,8 @@ from _lawref import (  # noqa: E402
     write_result,
 )
 
-from indexer.interface import SearchQuery  # noqa: E402
-from library.search import doc_numbers_in  # noqa: E402
+from indexer.interface import SearchQuery
+from library.search import doc_numbers_in
 
 EVAL_FILES = ("lawref_queries.json", "lawref_queries_holdout.json")
 

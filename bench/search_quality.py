@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lawref import (  # noqa: E402
+from _lawref import (
     DEFAULT_INDEX,
     LAWREF,
     ROOT,
@@ -31,9 +31,9 @@ from _lawref import (  # noqa: E402
     write_result,
 )
 
-from indexer.analyzer import Synonyms  # noqa: E402
-from indexer.interface import SearchQuery  # noqa: E402
-from library.search import doc_numbers_in  # noqa: E402
+from indexer.analyzer import Synonyms
+from indexer.interface import SearchQuery
+from library.search import doc_numbers_in
 
 EVAL = ROOT / "data" / "eval" / "lawref_queries.json"
 K = 10

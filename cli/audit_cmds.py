@@ -23,7 +23,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--limit", type=int, default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def audit(  # noqa: ANN001
+def audit(
     lazy,
     actor: str | None,
     action: str | None,

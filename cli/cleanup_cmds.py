@@ -60,7 +60,7 @@ def cleanup() -> None:
 @click.argument("file", type=SHEET)
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def preview(lazy, file: Path, as_json: bool) -> None:  # noqa: ANN001
+def preview(lazy, file: Path, as_json: bool) -> None:
     """逐行显示匹配结果及将作的变更，不作任何修改。"""
     try:
         result = preview_file(lazy.get(), file.read_bytes()).as_dict()
@@ -85,7 +85,7 @@ def preview(lazy, file: Path, as_json: bool) -> None:  # noqa: ANN001
 )
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def apply(lazy, file: Path, basis: str | None, picks: tuple[str, ...], as_json: bool) -> None:  # noqa: ANN001
+def apply(lazy, file: Path, basis: str | None, picks: tuple[str, ...], as_json: bool) -> None:
     """作为一个批次执行（一个事务）。"""
     try:
         result = apply_sheet(
@@ -110,7 +110,7 @@ def apply(lazy, file: Path, basis: str | None, picks: tuple[str, ...], as_json: 
 @click.argument("batch_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def undo(lazy, batch_id: int, as_json: bool) -> None:  # noqa: ANN001
+def undo(lazy, batch_id: int, as_json: bool) -> None:
     """整批撤销，恢复到执行前的状态。"""
     try:
         reverted = undo_batch(lazy.get(), batch_id, actor=cli_actor())
@@ -125,7 +125,7 @@ def undo(lazy, batch_id: int, as_json: bool) -> None:  # noqa: ANN001
 @cleanup.command("batches")
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def batches(lazy, as_json: bool) -> None:  # noqa: ANN001
+def batches(lazy, as_json: bool) -> None:
     """已执行的清理批次。"""
     with lazy.get().db.session() as session:
         rows = [batch_dict(b) for b in list_batches(session)]

@@ -18,7 +18,7 @@ def db_group() -> None:
 @click.argument("target_url")
 @click.option("--json", "as_json", is_flag=True, help="stdout: rows copied per table as JSON.")
 @pass_lib
-def copy_cmd(lazy, target_url: str, as_json: bool) -> None:  # noqa: ANN001
+def copy_cmd(lazy, target_url: str, as_json: bool) -> None:
     """把本库复制到另一个空数据库 (copy this library, ids and all, into an EMPTY database), e.g.
     postgresql+psycopg://policylib@db-host/policylib. Stop the web app and timers first; then
     point every node at TARGET_URL (database_url in config.toml or POLICYLIB_DATABASE_URL)."""

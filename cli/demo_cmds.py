@@ -14,7 +14,7 @@ from . import pass_lib
 @click.option("--port", type=int, default=None, help="Default from settings: 8000.")
 @click.option("--no-serve", is_flag=True, help="Load the samples and stop.")
 @pass_lib
-def demo(lazy, host: str | None, port: int | None, no_serve: bool) -> None:  # noqa: ANN001
+def demo(lazy, host: str | None, port: int | None, no_serve: bool) -> None:
     """载入示例文件与问答并启动网站。Load the sample documents and Q&A, then serve."""
     lib = lazy.get()
     click.echo(f"数据目录 / data home: {lib.settings.home}")

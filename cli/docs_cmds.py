@@ -21,7 +21,7 @@ def docs() -> None:
 @click.option("--status", type=click.Choice(list(STATUS_LABELS)))
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def list_cmd(lazy, kind: str | None, status: str | None, as_json: bool) -> None:  # noqa: ANN001
+def list_cmd(lazy, kind: str | None, status: str | None, as_json: bool) -> None:
     """列出文件。"""
     with lazy.get().db.session() as session:
         total, rows = list_documents(session, kind=kind, status=status)
@@ -39,7 +39,7 @@ def list_cmd(lazy, kind: str | None, status: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--text", "with_text", is_flag=True, help="Include the full text.")
 @pass_lib
-def show_cmd(lazy, doc_id: int, as_json: bool, with_text: bool) -> None:  # noqa: ANN001
+def show_cmd(lazy, doc_id: int, as_json: bool, with_text: bool) -> None:
     """显示一件文件的元数据及其依据。"""
     with lazy.get().db.session() as session:
         doc = session.get(Document, doc_id)

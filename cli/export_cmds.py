@@ -30,7 +30,7 @@ def export() -> None:
 @export.command("catalogue")
 @click.option("-o", "--output", "out", type=OUT, required=True, help="目标文件 .xlsx 或 .csv")
 @pass_lib
-def catalogue(lazy, out: Path) -> None:  # noqa: ANN001
+def catalogue(lazy, out: Path) -> None:
     """现行有效规范性文件目录。"""
     _check_suffix(out)
     with lazy.get().db.session() as session:
@@ -43,7 +43,7 @@ def catalogue(lazy, out: Path) -> None:  # noqa: ANN001
 @click.option("--to", "end", type=DATE, help="截止日期 YYYY-MM-DD (default: today)")
 @click.option("-o", "--output", "out", type=OUT, required=True, help="目标文件 .xlsx 或 .csv")
 @pass_lib
-def changes(lazy, start, end, out: Path) -> None:  # noqa: ANN001
+def changes(lazy, start, end, out: Path) -> None:
     """某一期间内状态发生变化的文件。"""
     _check_suffix(out)
     with lazy.get().db.session() as session:

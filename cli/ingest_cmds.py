@@ -29,7 +29,7 @@ LABELS = {
 @click.option("--json", "as_json", is_flag=True, help="stdout: one JSON object with every file.")
 @click.option("--no-index", is_flag=True, help="Store only; rebuild the index later.")
 @pass_lib
-def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None:  # noqa: ANN001
+def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None:
     """导入文件或文件夹（递归）。Ingest files or folders: docx, pdf, html, txt, md, doc."""
     from library.ingest import ingest_paths
 

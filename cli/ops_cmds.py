@@ -26,7 +26,7 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 @click.option("--json", "as_json", is_flag=True, help="stdout: the report as one JSON object.")
 @click.option("--rollback", is_flag=True, help="Put the previous index back instead of running.")
 @pass_lib
-def reindex(lazy, full: bool, as_json: bool, rollback: bool) -> None:  # noqa: ANN001
+def reindex(lazy, full: bool, as_json: bool, rollback: bool) -> None:
     """重新扫描来源文件夹并重建索引（每周定时任务）。Re-scan the source folders, apply due status
     changes, rebuild the index and swap it in without downtime.
 
@@ -56,7 +56,7 @@ def reindex(lazy, full: bool, as_json: bool, rollback: bool) -> None:  # noqa: A
         _print_summary(report)
 
 
-def _print_summary(report) -> None:  # noqa: ANN001
+def _print_summary(report) -> None:
     counts = "，".join(f"{LABELS[k]} {v}" for k, v in report.counts.items())
     withdrawn = sum(1 for v in report.vanished if v.get("withdrawn"))
     index = report.index
@@ -82,7 +82,7 @@ def _print_summary(report) -> None:  # noqa: ANN001
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_lib
-def backup(lazy, file: Path) -> None:  # noqa: ANN001
+def backup(lazy, file: Path) -> None:
     """备份数据库、原始文件和配置到一个 .tar.gz。Back up while the app runs (SQLite homes)."""
     from library.backup import BackupError, create_backup
 
@@ -100,7 +100,7 @@ def backup(lazy, file: Path) -> None:  # noqa: ANN001
     "--force", is_flag=True, help="Replace an existing library (it is moved aside, not deleted)."
 )
 @pass_lib
-def restore(lazy, file: Path, force: bool) -> None:  # noqa: ANN001
+def restore(lazy, file: Path, force: bool) -> None:
     """从备份恢复，然后重建索引。Restore a backup into an empty home (stop the server first)."""
     from library.backup import BackupError, restore_backup
     from library.core import Library
@@ -124,7 +124,7 @@ def restore(lazy, file: Path, force: bool) -> None:  # noqa: ANN001
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="stdout: the same object as GET /healthz.")
 @pass_lib
-def health(lazy, as_json: bool) -> None:  # noqa: ANN001
+def health(lazy, as_json: bool) -> None:
     """运行状况（与 /healthz 相同）。Exit 0 ok, 1 warning, 2 error: for monitoring scripts."""
     from library.health import health as check
 

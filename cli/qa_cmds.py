@@ -50,7 +50,7 @@ def qa() -> None:
 )
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def import_cmd(lazy, file: Path, write: bool, as_json: bool) -> None:  # noqa: ANN001
+def import_cmd(lazy, file: Path, write: bool, as_json: bool) -> None:
     """导入 XLSX/CSV/JSON 问答表；先预览，加 --apply 写入。Import a Q&A sheet."""
     try:
         report = import_file(lazy.get(), file, actor=cli_actor(), write=write)
@@ -79,7 +79,7 @@ def import_cmd(lazy, file: Path, write: bool, as_json: bool) -> None:  # noqa: A
 @click.option("--topic", help="只列出此分类。")
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def list_cmd(lazy, status: str | None, topic: str | None, as_json: bool) -> None:  # noqa: ANN001
+def list_cmd(lazy, status: str | None, topic: str | None, as_json: bool) -> None:
     """列出问答条目。List entries."""
     with lazy.get().db.session() as session:
         total, entries = list_entries(session, status=status, topic=topic)
@@ -100,7 +100,7 @@ def list_cmd(lazy, status: str | None, topic: str | None, as_json: bool) -> None
 @click.argument("entry_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def show_cmd(lazy, entry_id: int, as_json: bool) -> None:  # noqa: ANN001
+def show_cmd(lazy, entry_id: int, as_json: bool) -> None:
     """显示一条问答及其版本历史。Show one entry with its versions."""
     with lazy.get().db.session() as session:
         try:
@@ -129,7 +129,7 @@ def show_cmd(lazy, entry_id: int, as_json: bool) -> None:  # noqa: ANN001
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def search_cmd(lazy, query: str, with_review: bool, limit: int, as_json: bool) -> None:  # noqa: ANN001
+def search_cmd(lazy, query: str, with_review: bool, limit: int, as_json: bool) -> None:
     """按来电人的说法查找答案（默认只含已发布）。Find answers."""
     statuses = HOTLINE_STATUSES if with_review else ("published",)
     results = search_entries(lazy.get(), query, statuses=statuses, limit=limit)
@@ -151,7 +151,7 @@ def search_cmd(lazy, query: str, with_review: bool, limit: int, as_json: bool) -
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="默认写到标准输出。"
 )
 @pass_lib
-def export_cmd(lazy, fmt: str, output: Path | None) -> None:  # noqa: ANN001
+def export_cmd(lazy, fmt: str, output: Path | None) -> None:
     """导出可对外提供的问答（已发布且依据现行有效）。Export for the hotline knowledge store."""
     export = build_export(lazy.get(), fmt)
     if output is None:
@@ -172,7 +172,7 @@ def review() -> None:
 @review.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def review_list(lazy, as_json: bool) -> None:  # noqa: ANN001
+def review_list(lazy, as_json: bool) -> None:
     """列出待处理条目（待复核、草稿、复核到期）。"""
     with lazy.get().db.session() as session:
         queue = review_queue(session)
@@ -185,7 +185,7 @@ def review_list(lazy, as_json: bool) -> None:  # noqa: ANN001
     click.echo(f"共 {len(queue)} 条待处理")
 
 
-def _run(lazy, work) -> None:  # noqa: ANN001
+def _run(lazy, work) -> None:
     try:
         entry = commit_and_index(lazy.get(), work)
     except QAError as exc:
@@ -197,7 +197,7 @@ def _run(lazy, work) -> None:  # noqa: ANN001
 @click.argument("entry_id", type=int)
 @click.option("--note", help="审核意见。")
 @pass_lib
-def review_approve(lazy, entry_id: int, note: str | None) -> None:  # noqa: ANN001
+def review_approve(lazy, entry_id: int, note: str | None) -> None:
     """审核通过并发布。Approve and publish."""
     _run(lazy, lambda s: approve(s, entry_id, actor=cli_actor(), note=note))
 
@@ -206,7 +206,7 @@ def review_approve(lazy, entry_id: int, note: str | None) -> None:  # noqa: ANN0
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="停用原因。")
 @pass_lib
-def review_retire(lazy, entry_id: int, reason: str) -> None:  # noqa: ANN001
+def review_retire(lazy, entry_id: int, reason: str) -> None:
     """停用条目。Retire."""
     _run(lazy, lambda s: retire(s, entry_id, actor=cli_actor(), reason=reason))
 
@@ -215,7 +215,7 @@ def review_retire(lazy, entry_id: int, reason: str) -> None:  # noqa: ANN001
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="需要复核的原因。")
 @pass_lib
-def review_flag(lazy, entry_id: int, reason: str) -> None:  # noqa: ANN001
+def review_flag(lazy, entry_id: int, reason: str) -> None:
     """把已发布条目退回待复核。Send back for review."""
     _run(lazy, lambda s: flag_for_review(s, entry_id, actor=cli_actor(), reason=reason))
 
@@ -224,10 +224,10 @@ def review_flag(lazy, entry_id: int, reason: str) -> None:  # noqa: ANN001
 @click.argument("doc_ids", nargs=-1, type=int)
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def extract_cmd(lazy, doc_ids: tuple[int, ...], as_json: bool) -> None:  # noqa: ANN001
+def extract_cmd(lazy, doc_ids: tuple[int, ...], as_json: bool) -> None:
     """从问答体政策解读中提取草稿（默认全部解读）。Draft entries from interpretations."""
 
-    def work(session):  # noqa: ANN001, ANN202
+    def work(session):
         stmt = select(Document).where(Document.kind == "interpretation")
         if doc_ids:
             stmt = stmt.where(Document.id.in_(doc_ids))
@@ -242,7 +242,7 @@ def extract_cmd(lazy, doc_ids: tuple[int, ...], as_json: bool) -> None:  # noqa:
 
 @qa.command("relink")
 @pass_lib
-def relink_cmd(lazy) -> None:  # noqa: ANN001
+def relink_cmd(lazy) -> None:
     """把按原文保存的依据关联到已入库的文件。Resolve pending basis references."""
     linked = commit_and_index(lazy.get(), lambda s: link_pending_bases(s, actor=cli_actor()))
     click.echo(f"已关联 {len(linked)} 条问答的依据")
@@ -252,7 +252,7 @@ def relink_cmd(lazy) -> None:  # noqa: ANN001
 @click.option("--add", "new", multiple=True, help="新增分类（可重复）。Add a topic.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def topics_cmd(lazy, new: tuple[str, ...], as_json: bool) -> None:  # noqa: ANN001
+def topics_cmd(lazy, new: tuple[str, ...], as_json: bool) -> None:
     """列出或新增问答分类。List or add topics."""
     with lazy.get().db.session() as session:
         for name in new:
@@ -270,7 +270,7 @@ def topics_cmd(lazy, new: tuple[str, ...], as_json: bool) -> None:  # noqa: ANN0
 @click.option("--period", type=click.Choice(list(qa_stats.GRANULARITIES)), default="week")
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def stats_cmd(lazy, period: str, as_json: bool) -> None:  # noqa: ANN001
+def stats_cmd(lazy, period: str, as_json: bool) -> None:
     """高频问题与未解决查询。Most asked questions and unanswered queries."""
     with lazy.get().db.session() as session:
         data = qa_stats.overview(session, period)

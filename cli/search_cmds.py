@@ -49,7 +49,7 @@ def _with_urls(lib: Library, result: dict) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search object.")
 @pass_lib
 def search_cmd(
-    lazy,  # noqa: ANN001
+    lazy,
     query: tuple[str, ...],
     include_all: bool,
     kinds: tuple[str, ...],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from webapp.server import SERVERS
+
 from . import pass_lib
 
 
@@ -14,7 +16,7 @@ from . import pass_lib
 @click.option("--port", type=int, default=None, help="Port (default from settings: 8000).")
 @click.option(
     "--server",
-    type=click.Choice(["waitress", "gunicorn"]),
+    type=click.Choice(SERVERS),
     default="waitress",
     envvar="POLICYLIB_SERVER",
     show_default=True,
@@ -28,7 +30,7 @@ from . import pass_lib
 )
 @click.option("--threads", type=int, default=None, help="gunicorn: threads per worker process.")
 @pass_lib
-def serve_cmd(  # noqa: ANN001
+def serve_cmd(
     lazy, host: str | None, port: int | None, server: str, workers: int | None, threads: int | None
 ) -> None:
     """启动网站和接口。Serve the public site, the API and the staff pages."""

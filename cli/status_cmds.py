@@ -42,12 +42,12 @@ def status() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
 def set_cmd(
-    lazy,  # noqa: ANN001
+    lazy,
     doc_id: int,
     new_status: str,
     reason: str,
     basis: str,
-    since,  # noqa: ANN001
+    since,
     note: str | None,
     superseded_by: int | None,
     as_json: bool,
@@ -80,7 +80,7 @@ def set_cmd(
 @click.option("--today", type=DATE, help="按此日期判断 (default: today); for tests and catch-up.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def apply_due(lazy, today, as_json: bool) -> None:  # noqa: ANN001
+def apply_due(lazy, today, as_json: bool) -> None:
     """按施行日期和有效期自动变更状态（操作人 system）。Apply date-driven transitions."""
     day = today.date() if today else date.today()
     done = apply_due_transitions(lazy.get(), day)
@@ -99,7 +99,7 @@ def apply_due(lazy, today, as_json: bool) -> None:  # noqa: ANN001
 @click.argument("doc_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def history(lazy, doc_id: int, as_json: bool) -> None:  # noqa: ANN001
+def history(lazy, doc_id: int, as_json: bool) -> None:
     """一件文件的状态变更记录。Status history of a document."""
     with lazy.get().db.session() as session:
         rows = status_history(session, doc_id)
@@ -140,7 +140,7 @@ def proposals(ctx: click.Context, as_json: bool) -> None:
 @click.option("--basis", help="依据 (default: the replacing document's title and 文号).")
 @click.option("--reason", help="理由 (default: the proposal's reason).")
 @pass_lib
-def confirm(lazy, proposal_id: int, basis: str | None, reason: str | None) -> None:  # noqa: ANN001
+def confirm(lazy, proposal_id: int, basis: str | None, reason: str | None) -> None:
     """采纳建议并变更状态。"""
     try:
         change = confirm_proposal(
@@ -155,7 +155,7 @@ def confirm(lazy, proposal_id: int, basis: str | None, reason: str | None) -> No
 @click.argument("proposal_id", type=int)
 @click.option("--reason", required=True, help="不采纳的理由。")
 @pass_lib
-def reject(lazy, proposal_id: int, reason: str) -> None:  # noqa: ANN001
+def reject(lazy, proposal_id: int, reason: str) -> None:
     """不采纳建议。"""
     try:
         reject_proposal(lazy.get(), proposal_id, actor=cli_actor(), reason=reason)

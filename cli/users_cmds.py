@@ -42,7 +42,7 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
 @pass_lib
-def add(lazy, name: str, role: str, password_stdin: bool) -> None:  # noqa: ANN001
+def add(lazy, name: str, role: str, password_stdin: bool) -> None:
     """新增账号（密码从提示或标准输入读取）。"""
     password = _read_password(password_stdin)
     try:
@@ -56,7 +56,7 @@ def add(lazy, name: str, role: str, password_stdin: bool) -> None:  # noqa: ANN0
 @users.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @pass_lib
-def list_cmd(lazy, as_json: bool) -> None:  # noqa: ANN001
+def list_cmd(lazy, as_json: bool) -> None:
     """列出账号。"""
     with lazy.get().db.session() as session:
         rows = [
@@ -78,7 +78,7 @@ def list_cmd(lazy, as_json: bool) -> None:  # noqa: ANN001
         click.echo(f"{u['name']}\t{ROLE_LABELS[u['role']]}\t{state}\t最近登录 {last}")
 
 
-def _toggle(lazy, name: str, disabled: bool) -> None:  # noqa: ANN001
+def _toggle(lazy, name: str, disabled: bool) -> None:
     try:
         with lazy.get().db.session() as session:
             set_disabled(session, name, disabled, actor=cli_actor())
@@ -89,7 +89,7 @@ def _toggle(lazy, name: str, disabled: bool) -> None:  # noqa: ANN001
 @users.command("disable")
 @click.argument("name")
 @pass_lib
-def disable(lazy, name: str) -> None:  # noqa: ANN001
+def disable(lazy, name: str) -> None:
     """停用账号（立即退出其所有会话）。"""
     _toggle(lazy, name, True)
     click.echo(f"已停用 {name}")
@@ -98,7 +98,7 @@ def disable(lazy, name: str) -> None:  # noqa: ANN001
 @users.command("enable")
 @click.argument("name")
 @pass_lib
-def enable(lazy, name: str) -> None:  # noqa: ANN001
+def enable(lazy, name: str) -> None:
     """重新启用账号。"""
     _toggle(lazy, name, False)
     click.echo(f"已启用 {name}")
@@ -108,7 +108,7 @@ def enable(lazy, name: str) -> None:  # noqa: ANN001
 @click.argument("name")
 @click.argument("role", type=click.Choice(ROLES))
 @pass_lib
-def set_role_cmd(lazy, name: str, role: str) -> None:  # noqa: ANN001
+def set_role_cmd(lazy, name: str, role: str) -> None:
     """更改账号角色。"""
     try:
         with lazy.get().db.session() as session:
@@ -122,7 +122,7 @@ def set_role_cmd(lazy, name: str, role: str) -> None:  # noqa: ANN001
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
 @pass_lib
-def reset(lazy, name: str, password_stdin: bool) -> None:  # noqa: ANN001
+def reset(lazy, name: str, password_stdin: bool) -> None:
     """重设密码（该账号的已登录会话随之失效）。"""
     password = _read_password(password_stdin)
     try:

@@ -284,15 +284,15 @@ class ExactPhrase(Query):
     def has_terms(self) -> bool:
         return True
 
-    def terms(self, phrases: bool = False):  # noqa: ANN201 - Whoosh protocol
+    def terms(self, phrases: bool = False):
         if phrases:
             for word, _ in self.words:
                 yield (self.fieldname, word)
 
-    def estimate_size(self, ixreader) -> int:  # noqa: ANN001
+    def estimate_size(self, ixreader) -> int:
         return min(ixreader.doc_frequency(self.fieldname, w) for w, _ in self.words)
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201
+    def matcher(self, searcher, context=None):
         reader = searcher.reader()
         if not self.words or any((self.fieldname, w) not in reader for w, _ in self.words):
             return matching.NullMatcher()
@@ -313,7 +313,7 @@ class _OffsetMatcher(SpanWrappingMatcher):
     def supports_block_quality(self) -> bool:
         return False  # quality skipping would step past the offset test
 
-    def replace(self, minquality: float = 0):  # noqa: ANN201
+    def replace(self, minquality: float = 0):
         return self if self.is_active() else matching.NullMatcher()
 
     def _get_spans(self) -> list:

@@ -68,7 +68,7 @@ def _snapshot_db(source: Path, dest: Path) -> dict[str, int]:
             t: dst.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
             for t in COUNTED_TABLES
             if t in names
-        }  # noqa: S608 - fixed names
+        }
         counts["alembic_revision"] = _revision(dst, names)
         return counts
     finally:

@@ -31,7 +31,7 @@ def apply_due_once(lib: Library, today: date) -> list[DueTransition] | None:
             done = run_due_if_needed(lib, today)
     except LockBusy:
         return None
-    except Exception:  # noqa: BLE001 - logged; the next check tries again
+    except Exception:
         log.exception("daily due transitions failed today=%s", today.isoformat())
         return None
     if done is not None:

@@ -42,7 +42,7 @@ def _drop_nul_characters(engine: Engine) -> None:
     every text parameter on both, as the parsers drop control characters from documents."""
 
     @event.listens_for(engine, "before_cursor_execute", retval=True)
-    def _clean(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+    def _clean(conn, cursor, statement, parameters, context, executemany):
         return statement, _clean_parameters(parameters)
 
 
@@ -53,7 +53,7 @@ def make_engine(url: str) -> Engine:
         _drop_nul_characters(engine)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -72,7 +72,7 @@ def make_engine(url: str) -> Engine:
 SEARCH_CACHE_PREFIX = "policylib_search"
 
 
-def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:  # noqa: ANN001
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
     """Alembic's filter: autogenerate and schema comparisons leave the search cache alone."""
     return not (type_ == "table" and reflected and (name or "").startswith(SEARCH_CACHE_PREFIX))
 

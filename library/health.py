@@ -70,13 +70,13 @@ def health(lib: Library) -> dict:
     out: dict = {"status": "ok", "problems": [], "version": version("policylib")}
     try:
         counts, db_records, last, due = _documents(lib)
-    except Exception as exc:  # noqa: BLE001 - any failure here means "cannot serve"
+    except Exception as exc:
         log.error("health database unusable error=%s", exc)
         return _error(out, f"database unusable: {exc}")
     out.update(counts)
     try:
         out["index"] = _index(lib)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.error("health index unusable error=%s", exc)
         return _error(out, f"index unusable: {exc}")
     out["index"]["matches_database"] = out["index"]["count"] == db_records

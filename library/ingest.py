@@ -164,7 +164,7 @@ def _parse_job(path: str, max_bytes: int) -> ParsedDocument | str:
         return str(exc)
     except MemoryError:
         return "解析时内存超限（文件可能被构造为恶意或过大）/ parsing exceeded the memory limit"
-    except Exception as exc:  # noqa: BLE001 - a parser bug must fail one file, not the batch
+    except Exception as exc:
         return f"解析器内部错误 / parser error: {type(exc).__name__}: {exc}"
 
 
@@ -464,7 +464,7 @@ def _store_chunk(
     back and store it again file by file, each in a savepoint, so only that file fails."""
     try:
         return _store_chunk_with(lib, chunk, today, sidecars, careful=False)
-    except Exception:  # noqa: BLE001 - the careful pass below names the culprit
+    except Exception:
         log.warning("chunk store failed; retrying file by file", exc_info=True)
         return _store_chunk_with(lib, chunk, today, sidecars, careful=True)
 
@@ -507,7 +507,7 @@ def _store_one(
     try:
         with store.session.begin_nested():
             return store.store(cand, parsed)
-    except Exception as exc:  # noqa: BLE001 - one bad row must not sink the batch
+    except Exception as exc:
         log.exception("store failed path=%s", cand.path)
         error = f"保存失败 / could not store: {type(exc).__name__}: {exc}"
         remember_failure(store.session, cand.path, error, cand)

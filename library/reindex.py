@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shlex
 import subprocess
 import time
@@ -29,8 +28,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
-
-from indexer.records import IndexRecord
 
 from . import audit, indexing
 from .core import Library
@@ -45,10 +42,6 @@ LOCK_NAME = "reindex"
 LAST_REPORT_KEY = "last_reindex"
 PENDING_KEY = "reindex_pending"
 NOTIFY_TIMEOUT_S = 10
-# Test hook: "PHASE=FLAGFILE" makes the run write FLAGFILE and wait at PHASE until it is killed.
-PAUSE_ENV = "POLICYLIB_TEST_PAUSE_AT"
-PAUSE_LIMIT_S = 300
-BUILD_PAUSE_AFTER = 50  # records handed to the builder before the "build" checkpoint
 
 
 class ReindexError(RuntimeError):
@@ -83,19 +76,6 @@ class ReindexReport:
         out = {k: v for k, v in self.to_dict().items() if k not in lists}
         out.update({k: len(getattr(self, k)) for k in lists})
         return out
-
-
-def checkpoint(phase: str) -> None:
-    """Let the crash tests stop the run at a named moment; a no-op unless PAUSE_ENV names `phase`."""
-    spec = os.environ.get(PAUSE_ENV, "")
-    wanted, _, flag = spec.partition("=")
-    if not spec or wanted != phase:
-        return
-    Path(flag).write_text(f"{phase} {os.getpid()}", encoding="utf-8")
-    deadline = time.monotonic() + PAUSE_LIMIT_S
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-    raise ReindexError(f"test pause at {phase} was never ended")
 
 
 def _now() -> str:
@@ -168,12 +148,7 @@ def _ingest(lib: Library, folders: list[Path], today: date, report: ReindexRepor
     """Ingest the folders (sidecar catalogues apply); returns ids of documents whose row changed."""
     report.counts = dict.fromkeys(OUTCOMES, 0)
     report.still_failing.clear()
-
-    def progress(outcome: FileOutcome) -> None:
-        if outcome.outcome != "unchanged":
-            checkpoint("ingest")
-
-    result = ingest_paths(lib, folders, index=False, today=today, progress=progress)
+    result = ingest_paths(lib, folders, index=False, today=today)
     report.counts = result.counts
     changed: set[int] = set()
     for f in result.files:
@@ -250,7 +225,7 @@ def _reconcile_sources(
             _withdraw_or_restore(session, doc, withdraw, report)
 
 
-def _withdraw_or_restore(session, doc: Document, withdraw: bool, report: ReindexReport) -> None:  # noqa: ANN001
+def _withdraw_or_restore(session, doc: Document, withdraw: bool, report: ReindexReport) -> None:
     remaining = [s.path for s in doc.sources if not s.missing]
     if not remaining and withdraw and not doc.source_missing:
         doc.source_missing = True
@@ -302,21 +277,10 @@ def _get_state(lib: Library, key: str) -> dict | None:
         return dict(row.value) if row else None
 
 
-def _records_with_checkpoint(records: Iterator[IndexRecord]) -> Iterator[IndexRecord]:
-    for n, record in enumerate(records, start=1):
-        if n == BUILD_PAUSE_AFTER:
-            checkpoint("build")
-        yield record
-
-
 def _rebuild(lib: Library, report: ReindexReport, reason: str) -> None:
     """The index builds a new generation, checks its count and a probe query, replays writes the
     web app made meanwhile, and only then swaps; any failure leaves the live generation serving."""
-    built = lib.index.rebuild(
-        _records_with_checkpoint(indexing.all_records(lib)),
-        expected_count=indexing.count_records(lib),
-        before_swap=lambda: checkpoint("swap"),
-    )
+    built = lib.index.rebuild(indexing.all_records(lib), expected_count=indexing.count_records(lib))
     report.index.update(action="rebuilt", reason=reason, build=built)
 
 
@@ -408,7 +372,7 @@ def _finish(lib: Library, report: ReindexReport) -> None:
     report.report_path = str(_write_report(lib, report))
     try:
         _set_state(lib, LAST_REPORT_KEY, report.summary())
-    except Exception:  # noqa: BLE001 - a broken database is already the reported failure
+    except Exception:
         log.exception("could not store the reindex report in the database")
     log.info(
         "reindex status=%s counts=%s vanished=%d transitions=%d index=%s timings=%s",

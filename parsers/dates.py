@@ -32,7 +32,6 @@ DATE_PATTERN = (
     r"|(?:19|20)\d{2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)"
     rf"|[{_CN}]{{4}}\s*年\s*[{_CN}]{{1,2}}\s*月\s*[{_CN}]{{1,3}}\s*[日号])"
 )
-DATE_RE = re.compile(DATE_PATTERN)
 _NUMERIC = re.compile(r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})")
 _CHINESE = re.compile(rf"([{_CN}]{{4}})\s*年\s*([{_CN}]{{1,2}})\s*月\s*([{_CN}]{{1,3}})")
 # Digits only, as left by a page that dropped 年月日: `2019918`, `20190918`, `201991`.

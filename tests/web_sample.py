@@ -36,7 +36,7 @@ def _seed_text(prefix: str) -> str:
     return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
 
 
-def _doc(**fields) -> Document:  # noqa: ANN003
+def _doc(**fields) -> Document:
     text = fields.setdefault("text", "")
     fields.setdefault("content_hash", hashlib.sha256(text.encode()).hexdigest())
     return Document(**fields)

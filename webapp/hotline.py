@@ -79,7 +79,7 @@ EVENT_MESSAGES = {"solved": "已记录：问题已解决。", "not_helpful": "�
 
 
 @bp.record_once
-def _template_globals(state) -> None:  # noqa: ANN001
+def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(qa_status_labels=QA_STATUS_LABELS)
 
 

@@ -95,7 +95,7 @@ def large_text_on() -> bool:
 
 
 @bp.record_once
-def _template_globals(state) -> None:  # noqa: ANN001
+def _template_globals(state) -> None:
     """Globals rather than context, so macros imported by any blueprint's template see them."""
     state.app.jinja_env.globals.update(status_labels=STATUS_LABELS, kind_labels=svc.KIND_LABELS)
 

@@ -273,7 +273,7 @@ class PgSearchIndex:
 
     # ------------------------------------------------------------------ connections
 
-    def _connection(self):  # noqa: ANN202 - a context manager from the pool
+    def _connection(self):
         """A pooled connection (commit on success, rollback on error). A pool made before a fork
         belongs to the parent: the child opens its own."""
         with self._lock:
@@ -294,7 +294,7 @@ class PgSearchIndex:
         except psycopg.OperationalError as exc:
             raise IndexUnavailableError(_unreachable(exc)) from exc
 
-    def _read(self, fn):  # noqa: ANN001, ANN202
+    def _read(self, fn):
         """Run fn(conn); a missing table (dropped by hand, or never created) is repaired once."""
         self._ensure()
         for attempt in range(2):
@@ -497,7 +497,7 @@ class PgSearchIndex:
 
     # ------------------------------------------------------------------ rebuilding
 
-    def _rebuild_lock(self):  # noqa: ANN202
+    def _rebuild_lock(self):
         return _SessionLock(self.url, REBUILD_LOCK, self.rebuild_timeout, "rebuild the index")
 
     def _rebuild_locked(
@@ -657,7 +657,7 @@ class PgSearchIndex:
                     (name,),
                 )
                 conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
-        except Exception:  # noqa: BLE001 - the next rebuild drops what is left
+        except Exception:
             log.exception("could not clean up the failed generation %s", name)
 
     def _drop_stale(self, conn: psycopg.Connection, keep: set[str]) -> None:

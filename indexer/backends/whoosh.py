@@ -200,7 +200,7 @@ class SearchIndex:
                 return self._open_current()
             except SearchIndexError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure to open means repair
+            except Exception as exc:
                 reason = f"{type(exc).__name__}: {exc}"
         if not repair:
             raise _Unreadable(reason)
@@ -261,7 +261,7 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ reading
 
-    def _read(self, fn):  # noqa: ANN001, ANN202
+    def _read(self, fn):
         """Run fn(searcher). A failure is retried on a fresh searcher (files replaced under an old
         reader); a second failure that looks like damaged files repairs the index and retries."""
         for attempt in range(3):
@@ -322,7 +322,7 @@ class SearchIndex:
                 whoosh_index.open_dir(str(self.path / name), schema=self.schema), self.path / name
             )
             return True
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
 
     # ------------------------------------------------------------------ writing

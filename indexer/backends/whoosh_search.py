@@ -36,14 +36,14 @@ class Weighting(scoring.BM25F):
     """BM25F reading field lengths from a list kept per segment instead of a column lookup per
     posting (a third of the cost of scoring a query in Whoosh's own scorer)."""
 
-    def scorer(self, searcher, fieldname, text, qf=1):  # noqa: ANN001, ANN201
+    def scorer(self, searcher, fieldname, text, qf=1):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(scorer, scoring.BM25FScorer):
             scorer.dfl = _field_lengths(searcher.reader(), fieldname).__getitem__
         return scorer
 
 
-def _field_lengths(reader, fieldname: str) -> list[int]:  # noqa: ANN001
+def _field_lengths(reader, fieldname: str) -> list[int]:
     cache: dict = reader.__dict__.setdefault("_policylib_lengths", {})
     lengths = cache.get(fieldname)
     if lengths is None:
@@ -103,7 +103,7 @@ def _allowed_docs(searcher: Searcher, query: Query | None) -> set[int] | None:
     return cache[key]
 
 
-def _any_of(fieldname: str, values) -> Query:  # noqa: ANN001
+def _any_of(fieldname: str, values) -> Query:
     terms = [Term(fieldname, v) for v in values]
     return terms[0] if len(terms) == 1 else Or(terms)
 
@@ -190,7 +190,7 @@ class _Columns:
         current = is_current(kind, self.facet_values["status"][docnum])
         return self.title_key[docnum], current, self.sort_date[docnum]
 
-    def bits_of_all(self, reader, fieldname: str, words: list[str]) -> int | None:  # noqa: ANN001
+    def bits_of_all(self, reader, fieldname: str, words: list[str]) -> int | None:
         """Records holding every word in the field, as a bit set; None if a word is in none.
         Bit sets of words are kept (a few hundred bytes each for thousands of records) because
         the same common words come back query after query."""
@@ -244,7 +244,7 @@ def _rerank(
     return rerank(candidates, weights, plan, lambda key: cols.place(key, analyzer))
 
 
-def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[IdeaWeight]:  # noqa: ANN001
+def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[IdeaWeight]:
     """Each asked idea found in the index, its weight (idf: how rare it is, as BM25 weighs words)
     and the bit set of records holding it (a word or synonym of it, in any text field)."""
     total_docs = max(reader.doc_count_all(), 1)

@@ -28,6 +28,6 @@ class AuditEntry(Base):
 
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
-def _append_only(_mapper, _connection, target: AuditEntry) -> None:  # noqa: ANN001
+def _append_only(_mapper, _connection, target: AuditEntry) -> None:
     """The trail is evidence: the app may add entries but never rewrite or remove one."""
     raise PermissionError(f"audit entry {target.id} is append-only; record a new entry instead")

@@ -152,7 +152,7 @@ def _xlsx_rows(filename: str, data: bytes) -> list[list[str]]:
         raise QAError(f"{filename}：表格解压后过大（{inflated // 2**20} MB）；请拆分后分批导入。")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+    except Exception as exc:
         raise QAError(
             f"{filename}：无法读取 XLSX 文件（{exc.__class__.__name__}）；请用表格软件打开另存后再试。"
         ) from exc

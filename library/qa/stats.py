@@ -25,7 +25,6 @@ from .entries import QAError
 
 EVENTS = ("open", "copy", "solved", "not_helpful")
 EVENT_LABELS = {"open": "打开", "copy": "复制", "solved": "已解决", "not_helpful": "没帮助"}
-CHANNELS = ("hotline", "public", "api", "cli")
 # Keystrokes of one question arrive within this window of each other.
 COLLAPSE = timedelta(seconds=60)
 GRANULARITIES = {"day": "日", "week": "周", "month": "月"}

@@ -31,7 +31,7 @@ class LiveServer:
     socket closes (closing waitress from another thread races its select loop).
     """
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -60,14 +60,14 @@ def browser():
 
 
 @pytest.fixture
-def page(browser) -> Iterator:  # noqa: ANN001
+def page(browser) -> Iterator:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     yield pg
     context.close()
 
 
-def axe_violations(pg) -> list[dict]:  # noqa: ANN001
+def axe_violations(pg) -> list[dict]:
     """Run axe-core (shipped in the axe-playwright-python package) for WCAG 2.1 A and AA rules."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -80,7 +80,7 @@ def axe_violations(pg) -> list[dict]:  # noqa: ANN001
     return results.response["violations"]
 
 
-def screenshot(pg, name: str) -> Path:  # noqa: ANN001
+def screenshot(pg, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)

@@ -37,13 +37,13 @@ def site(
             lib.close()
 
 
-def _context(browser, server: LiveServer):  # noqa: ANN001, ANN202
+def _context(browser, server: LiveServer):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
     return context
 
 
-def _sign_in(page, server: LiveServer, name: str, target: str = "/hotline") -> None:  # noqa: ANN001
+def _sign_in(page, server: LiveServer, name: str, target: str = "/hotline") -> None:
     page.goto(f"{server.url}/login?next={target}")
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
@@ -51,7 +51,7 @@ def _sign_in(page, server: LiveServer, name: str, target: str = "/hotline") -> N
     page.wait_for_url(f"{server.url}{target}*")
 
 
-def _focused_id(page) -> str:  # noqa: ANN001
+def _focused_id(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
 
 
@@ -65,7 +65,7 @@ def _wait_events(lib: Library, want: list[str], deadline: float = 5.0) -> list[s
             return got
 
 
-def test_console_by_keyboard_alone(browser, site: tuple[LiveServer, Library]) -> None:  # noqa: ANN001
+def test_console_by_keyboard_alone(browser, site: tuple[LiveServer, Library]) -> None:
     server, lib = site
     context = _context(browser, server)
     page = context.new_page()
@@ -126,7 +126,7 @@ def test_console_by_keyboard_alone(browser, site: tuple[LiveServer, Library]) ->
         context.close()
 
 
-def test_needs_review_shows_a_red_warning(browser, site: tuple[LiveServer, Library]) -> None:  # noqa: ANN001
+def test_needs_review_shows_a_red_warning(browser, site: tuple[LiveServer, Library]) -> None:
     server, lib = site
     with lib.db.session() as s:
         entry_id = s.scalar(select(QAEntry.id).where(QAEntry.external_id == "SAMPLE-GJJ-003"))
@@ -169,7 +169,7 @@ def test_needs_review_shows_a_red_warning(browser, site: tuple[LiveServer, Libra
         "/hotline/import",
     ],
 )
-def test_editor_pages_have_no_axe_violations(browser, site, path: str) -> None:  # noqa: ANN001
+def test_editor_pages_have_no_axe_violations(browser, site, path: str) -> None:
     server, _ = site
     context = _context(browser, server)
     page = context.new_page()
@@ -183,7 +183,7 @@ def test_editor_pages_have_no_axe_violations(browser, site, path: str) -> None: 
         context.close()
 
 
-def test_public_qa_pages(page, site: tuple[LiveServer, Library]) -> None:  # noqa: ANN001
+def test_public_qa_pages(page, site: tuple[LiveServer, Library]) -> None:
     server, lib = site
     page.goto(server.url + "/qa")
     assert page.inner_text("h1") == "政策问答"

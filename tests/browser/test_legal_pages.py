@@ -50,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, module_db: dict[str, str]) ->
 
 
 @pytest.fixture
-def clerk_page(browser, site: Site):  # noqa: ANN001, ANN201
+def clerk_page(browser, site: Site):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.goto(site.server.url + "/legal")
@@ -64,13 +64,13 @@ def clerk_page(browser, site: Site):  # noqa: ANN001, ANN201
     context.close()
 
 
-def check_axe(pg, name: str) -> None:  # noqa: ANN001
+def check_axe(pg, name: str) -> None:
     violations = axe_violations(pg)
     screenshot(pg, name)
     assert violations == [], [(v["id"], v["help"], len(v["nodes"])) for v in violations]
 
 
-def test_sign_in_upload_preview_apply_undo(clerk_page, site: Site):  # noqa: ANN001
+def test_sign_in_upload_preview_apply_undo(clerk_page, site: Site):
     pg, ids = clerk_page, site.built.ids
     before = snapshot(site.lib)
     check_axe(pg, "legal-dashboard")
@@ -107,7 +107,7 @@ def test_sign_in_upload_preview_apply_undo(clerk_page, site: Site):  # noqa: ANN
     assert snapshot(site.lib) == before
 
 
-def test_one_document_change_with_confirm(clerk_page, site: Site):  # noqa: ANN001
+def test_one_document_change_with_confirm(clerk_page, site: Site):
     pg, doc_id = clerk_page, site.built.ids["H"]
     pg.goto(f"{site.server.url}/legal/documents?q=绿化")
     check_axe(pg, "legal-documents")
@@ -134,13 +134,13 @@ def test_one_document_change_with_confirm(clerk_page, site: Site):  # noqa: ANN0
 @pytest.mark.parametrize(
     "path", ["/legal/batches", "/legal/proposals", "/legal/audit", "/legal/exports"]
 )
-def test_other_legal_pages_have_no_axe_violations(clerk_page, site: Site, path: str):  # noqa: ANN001
+def test_other_legal_pages_have_no_axe_violations(clerk_page, site: Site, path: str):
     clerk_page.goto(site.server.url + path)
     check_axe(clerk_page, "legal-" + path.rsplit("/", 1)[-1])
 
 
 @pytest.mark.slow
-def test_a_300_row_preview_is_usable(clerk_page, site: Site, tmp_path):  # noqa: ANN001
+def test_a_300_row_preview_is_usable(clerk_page, site: Site, tmp_path):
     """The clerk's real list: counts per outcome, filter to problems, header stays in view."""
     buf = io.StringIO()
     writer = csv.writer(buf)

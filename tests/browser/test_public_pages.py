@@ -42,7 +42,7 @@ def pages(sample: Sample) -> dict[str, str]:
     }
 
 
-def open_page(browser, site, name: str, *, large: bool, viewport: dict, js: bool = True):  # noqa: ANN001
+def open_page(browser, site, name: str, *, large: bool, viewport: dict, js: bool = True):
     server, sample = site
     context = browser.new_context(locale="zh-CN", viewport=viewport, java_script_enabled=js)
     if large:
@@ -58,7 +58,7 @@ def open_page(browser, site, name: str, *, large: bool, viewport: dict, js: bool
 @pytest.mark.parametrize(
     "mode", ["desktop", "large-text", "phone"], ids=["desktop", "large-text", "phone"]
 )
-def test_no_axe_violations(browser, site, name: str, mode: str):  # noqa: ANN001
+def test_no_axe_violations(browser, site, name: str, mode: str):
     viewport = PHONE if mode == "phone" else DESKTOP
     context, pg = open_page(browser, site, name, large=mode == "large-text", viewport=viewport)
     try:
@@ -75,7 +75,7 @@ def test_no_axe_violations(browser, site, name: str, mode: str):  # noqa: ANN001
         context.close()
 
 
-def test_search_box_is_reachable_by_keyboard_and_enter_submits(browser, site):  # noqa: ANN001
+def test_search_box_is_reachable_by_keyboard_and_enter_submits(browser, site):
     server, sample = site
     context, pg = open_page(browser, site, "home", large=False, viewport=DESKTOP)
     try:
@@ -95,7 +95,7 @@ def test_search_box_is_reachable_by_keyboard_and_enter_submits(browser, site):  
         context.close()
 
 
-def test_skip_link_is_first_and_moves_focus_to_main(browser, site):  # noqa: ANN001
+def test_skip_link_is_first_and_moves_focus_to_main(browser, site):
     context, pg = open_page(browser, site, "results", large=False, viewport=DESKTOP)
     try:
         pg.keyboard.press("Tab")
@@ -107,7 +107,7 @@ def test_skip_link_is_first_and_moves_focus_to_main(browser, site):  # noqa: ANN
         context.close()
 
 
-def test_large_text_toggle_works_without_javascript(browser, site):  # noqa: ANN001
+def test_large_text_toggle_works_without_javascript(browser, site):
     context, pg = open_page(browser, site, "results", large=False, viewport=PHONE, js=False)
     try:
         before = pg.locator("h1").bounding_box()["height"]
@@ -124,7 +124,7 @@ def test_large_text_toggle_works_without_javascript(browser, site):  # noqa: ANN
         context.close()
 
 
-def test_pages_work_without_javascript(browser, site):  # noqa: ANN001
+def test_pages_work_without_javascript(browser, site):
     server, sample = site
     context, pg = open_page(browser, site, "home", large=False, viewport=DESKTOP, js=False)
     try:

@@ -12,7 +12,7 @@ from indexer.interface import SearchQuery
 from tests.indexer.conftest import record
 
 
-def test_parallel_build_holds_every_record_once(make_index) -> None:  # noqa: ANN001
+def test_parallel_build_holds_every_record_once(make_index) -> None:
     n = PARALLEL_THRESHOLD + 50
     records = [record(f"doc:{i}", f"第{i}号管理办法", f"正文 编号{i} 住房公积金") for i in range(n)]
     records.append(record("doc:7", "重复的编号", "重复"))  # a duplicate id is skipped, not doubled
@@ -28,7 +28,7 @@ def test_parallel_build_holds_every_record_once(make_index) -> None:  # noqa: AN
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_lawref_sample_answers_everyday_questions(make_index, lawref: Path) -> None:  # noqa: ANN001
+def test_lawref_sample_answers_everyday_questions(make_index, lawref: Path) -> None:
     """A real slice of the corpus: 600 files, the national ones first."""
     from parsers import parse_file
 

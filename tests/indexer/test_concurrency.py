@@ -19,7 +19,7 @@ from indexer.locks import FileLock
 from tests.indexer.conftest import DICT_DIR, ROOT, record, seed_records
 
 
-def poll(condition, timeout: float) -> float:  # noqa: ANN001
+def poll(condition, timeout: float) -> float:
     """Seconds until condition() held; fails the test past the deadline."""
     start = time.monotonic()
     while not condition():
@@ -29,7 +29,7 @@ def poll(condition, timeout: float) -> float:  # noqa: ANN001
     return time.monotonic() - start
 
 
-def test_threads_writing_at_once_never_see_lock_errors(make_index, tmp_path: Path) -> None:  # noqa: ANN001
+def test_threads_writing_at_once_never_see_lock_errors(make_index, tmp_path: Path) -> None:
     shared = make_index()
     shared.count()  # create the index before the race
     others = [make_index() for _ in range(3)]  # separate objects on the same path
@@ -39,7 +39,7 @@ def test_threads_writing_at_once_never_see_lock_errors(make_index, tmp_path: Pat
         try:
             for i in range(8):
                 index.upsert([record(f"doc:{prefix}{i}", f"养老服务 {prefix} {i}", "正文")])
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(shared, f"s{t}")) for t in range(5)]
@@ -73,7 +73,7 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_two_processes_writing_at_once_never_see_lock_errors(make_index, tmp_path: Path) -> None:  # noqa: ANN001
+def test_two_processes_writing_at_once_never_see_lock_errors(make_index, tmp_path: Path) -> None:
     index = make_index()
     index.count()
     go = tmp_path / "go"
@@ -94,7 +94,7 @@ def test_two_processes_writing_at_once_never_see_lock_errors(make_index, tmp_pat
     poll(lambda: index.count() == 36, timeout=1.0)
 
 
-def test_waiting_past_the_bound_is_a_clear_error(make_index) -> None:  # noqa: ANN001
+def test_waiting_past_the_bound_is_a_clear_error(make_index) -> None:
     index = make_index(write_timeout=0.3)
     index.count()
     with FileLock(index.path / "write.lock", timeout=1):
@@ -106,7 +106,7 @@ def test_waiting_past_the_bound_is_a_clear_error(make_index) -> None:  # noqa: A
     assert index.count() == 1
 
 
-def test_upsert_is_visible_to_another_index_object_within_a_second(make_index) -> None:  # noqa: ANN001
+def test_upsert_is_visible_to_another_index_object_within_a_second(make_index) -> None:
     writer, reader = make_index(), make_index()
     writer.upsert(seed_records())
     assert reader.search(SearchQuery(text="宣汉县")).total >= 1  # reader open and warm
@@ -126,7 +126,7 @@ def test_upsert_is_visible_to_another_index_object_within_a_second(make_index) -
 
 def test_upsert_is_visible_to_a_reader_in_another_process_within_a_second(
     make_index, tmp_path: Path
-) -> None:  # noqa: ANN001
+) -> None:
     writer = make_index()
     writer.upsert(seed_records())
     script = textwrap.dedent(
@@ -168,7 +168,7 @@ def test_upsert_is_visible_to_a_reader_in_another_process_within_a_second(
     assert out.strip() == "seen"
 
 
-def test_rebuild_swaps_in_while_a_reader_searches(make_index) -> None:  # noqa: ANN001
+def test_rebuild_swaps_in_while_a_reader_searches(make_index) -> None:
     live = make_index()
     live.upsert(seed_records())
     reader = make_index()
@@ -180,7 +180,7 @@ def test_rebuild_swaps_in_while_a_reader_searches(make_index) -> None:  # noqa: 
         while not stop.is_set():
             try:
                 totals.append(reader.search(SearchQuery(text="政务公开")).total)
-            except BaseException as exc:  # noqa: BLE001 - asserted below
+            except BaseException as exc:
                 errors.append(exc)
 
     thread = threading.Thread(target=read)
@@ -201,7 +201,7 @@ def test_rebuild_swaps_in_while_a_reader_searches(make_index) -> None:  # noqa: 
     assert len(gens) == 2  # the live one and the one kept for rollback
 
 
-def test_rollback_restores_the_previous_generation(make_index) -> None:  # noqa: ANN001
+def test_rollback_restores_the_previous_generation(make_index) -> None:
     index = make_index()
     index.rebuild(seed_records())
     index.rebuild(seed_records()[:2])
@@ -214,7 +214,7 @@ def test_rollback_restores_the_previous_generation(make_index) -> None:  # noqa:
     assert index.count() == 2
 
 
-def test_rollback_without_a_previous_generation_says_so(make_index) -> None:  # noqa: ANN001
+def test_rollback_without_a_previous_generation_says_so(make_index) -> None:
     index = make_index()
     index.upsert(seed_records())
     with pytest.raises(Exception, match="no previous index"):
@@ -222,12 +222,12 @@ def test_rollback_without_a_previous_generation_says_so(make_index) -> None:  # 
     assert index.count() == 5
 
 
-def test_writes_made_during_a_rebuild_survive_the_swap(make_index) -> None:  # noqa: ANN001
+def test_writes_made_during_a_rebuild_survive_the_swap(make_index) -> None:
     index = make_index()
     index.upsert(seed_records())
     other = make_index()
 
-    def records():  # noqa: ANN202
+    def records():
         for i, r in enumerate(seed_records()):
             if i == 3:  # a status change and a new record arrive mid-build
                 other.upsert([record("doc:99", "新到的公积金文件", "正文")])
@@ -241,7 +241,7 @@ def test_writes_made_during_a_rebuild_survive_the_swap(make_index) -> None:  # n
     assert not (index.path / "journal").exists()
 
 
-def test_rebuild_with_the_wrong_count_keeps_the_live_index(make_index) -> None:  # noqa: ANN001
+def test_rebuild_with_the_wrong_count_keeps_the_live_index(make_index) -> None:
     from indexer.errors import RebuildError
 
     index = make_index()
@@ -257,7 +257,7 @@ def test_rebuild_with_the_wrong_count_keeps_the_live_index(make_index) -> None: 
     assert state() == before  # no half-built generation left behind, pointer unchanged
 
 
-def test_a_failure_just_before_the_swap_leaves_the_old_generation_live(make_index) -> None:  # noqa: ANN001
+def test_a_failure_just_before_the_swap_leaves_the_old_generation_live(make_index) -> None:
     index = make_index()
     index.rebuild(seed_records())
     live = (index.path / "CURRENT").read_text()

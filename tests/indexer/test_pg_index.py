@@ -33,7 +33,7 @@ from tests.indexer.conftest import DICT_DIR, ROOT, record, seed_records
 pytestmark = pytest.mark.postgres
 
 
-def poll(condition, timeout: float) -> float:  # noqa: ANN001
+def poll(condition, timeout: float) -> float:
     """Seconds until condition() held; fails the test past the deadline."""
     start = time.monotonic()
     while not condition():
@@ -57,12 +57,12 @@ def sql(index: PgSearchIndex, query: str, *params: object) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
-def test_writes_made_during_a_rebuild_survive_the_swap(make_pg_index) -> None:  # noqa: ANN001
+def test_writes_made_during_a_rebuild_survive_the_swap(make_pg_index) -> None:
     index = make_pg_index()
     index.upsert(seed_records())
     other = make_pg_index()  # another node
 
-    def records():  # noqa: ANN202
+    def records():
         for i, r in enumerate(seed_records()):
             if i == 3:  # a status change and a new record arrive mid-build
                 other.upsert([record("doc:99", "新到的公积金文件", "正文")])
@@ -80,7 +80,7 @@ def test_writes_made_during_a_rebuild_survive_the_swap(make_pg_index) -> None:  
     assert sql(index, f"SELECT count(*) FROM {JOURNAL}") == [(0,)]
 
 
-def test_rebuild_swaps_in_while_a_reader_on_another_node_searches(make_pg_index) -> None:  # noqa: ANN001
+def test_rebuild_swaps_in_while_a_reader_on_another_node_searches(make_pg_index) -> None:
     live = make_pg_index()
     live.upsert(seed_records())
     reader = make_pg_index()
@@ -92,7 +92,7 @@ def test_rebuild_swaps_in_while_a_reader_on_another_node_searches(make_pg_index)
         while not stop.is_set():
             try:
                 totals.append(reader.search(SearchQuery(text="政务公开")).total)
-            except BaseException as exc:  # noqa: BLE001 - asserted below
+            except BaseException as exc:
                 errors.append(exc)
 
     thread = threading.Thread(target=read)
@@ -112,7 +112,7 @@ def test_rebuild_swaps_in_while_a_reader_on_another_node_searches(make_pg_index)
     assert len(generations) == 2  # the live one and the one kept for rollback
 
 
-def test_rollback_restores_the_previous_generation_on_every_node(make_pg_index) -> None:  # noqa: ANN001
+def test_rollback_restores_the_previous_generation_on_every_node(make_pg_index) -> None:
     index = make_pg_index()
     index.rebuild(seed_records())
     index.rebuild(seed_records()[:2])
@@ -124,7 +124,7 @@ def test_rollback_restores_the_previous_generation_on_every_node(make_pg_index) 
     assert index.count() == 2
 
 
-def test_rollback_without_a_previous_generation_says_so(make_pg_index) -> None:  # noqa: ANN001
+def test_rollback_without_a_previous_generation_says_so(make_pg_index) -> None:
     index = make_pg_index()
     index.upsert(seed_records())
     with pytest.raises(SearchIndexError, match="no previous search generation"):
@@ -132,7 +132,7 @@ def test_rollback_without_a_previous_generation_says_so(make_pg_index) -> None: 
     assert index.count() == 5
 
 
-def test_rebuild_with_the_wrong_count_keeps_the_live_generation(make_pg_index) -> None:  # noqa: ANN001
+def test_rebuild_with_the_wrong_count_keeps_the_live_generation(make_pg_index) -> None:
     index = make_pg_index()
     index.upsert(seed_records())
     before, live = tables(index), index.info()["generation"]
@@ -144,7 +144,7 @@ def test_rebuild_with_the_wrong_count_keeps_the_live_generation(make_pg_index) -
     assert sql(index, f"SELECT building FROM {STATE}") == [(None,)]
 
 
-def test_a_failure_just_before_the_swap_leaves_the_old_generation_live(make_pg_index) -> None:  # noqa: ANN001
+def test_a_failure_just_before_the_swap_leaves_the_old_generation_live(make_pg_index) -> None:
     index = make_pg_index()
     index.rebuild(seed_records())
     live = index.info()["generation"]
@@ -178,7 +178,7 @@ KILLED_BUILDER = textwrap.dedent(
 
 def test_a_rebuild_killed_mid_load_leaves_the_live_generation_and_is_cleaned_up(
     make_pg_index, tmp_path: Path
-) -> None:  # noqa: ANN001
+) -> None:
     index = make_pg_index()
     index.upsert(seed_records())
     live = index.info()["generation"]
@@ -211,7 +211,7 @@ def test_a_rebuild_killed_mid_load_leaves_the_live_generation_and_is_cleaned_up(
     assert len(generations) == 2
 
 
-def test_a_second_rebuild_waits_for_the_first_and_then_says_busy(make_pg_index) -> None:  # noqa: ANN001
+def test_a_second_rebuild_waits_for_the_first_and_then_says_busy(make_pg_index) -> None:
     index = make_pg_index(rebuild_timeout=0.3)
     index.upsert(seed_records())
     with psycopg.connect(index.url, autocommit=True) as other_node:
@@ -223,7 +223,7 @@ def test_a_second_rebuild_waits_for_the_first_and_then_says_busy(make_pg_index) 
     assert index.rebuild(seed_records())["count"] == 5  # lock gone with that session
 
 
-def test_a_write_waiting_past_the_bound_is_a_clear_error(make_pg_index) -> None:  # noqa: ANN001
+def test_a_write_waiting_past_the_bound_is_a_clear_error(make_pg_index) -> None:
     index = make_pg_index(write_timeout=0.3)
     index.count()
     with psycopg.connect(index.url) as swapping, swapping.transaction():
@@ -236,7 +236,7 @@ def test_a_write_waiting_past_the_bound_is_a_clear_error(make_pg_index) -> None:
 
 def test_upsert_is_visible_to_another_process_within_a_second(
     make_pg_index, tmp_path: Path
-) -> None:  # noqa: ANN001
+) -> None:
     writer = make_pg_index()
     writer.upsert(seed_records())
     script = textwrap.dedent(
@@ -279,7 +279,7 @@ def test_upsert_is_visible_to_another_process_within_a_second(
     assert out.strip() == "seen"
 
 
-def test_a_dropped_table_is_rebuilt_from_the_records_source(make_pg_index) -> None:  # noqa: ANN001
+def test_a_dropped_table_is_rebuilt_from_the_records_source(make_pg_index) -> None:
     source = seed_records()
     index = make_pg_index(records_source=lambda: (iter(source), len(source)))
     index.upsert(source)
@@ -289,7 +289,7 @@ def test_a_dropped_table_is_rebuilt_from_the_records_source(make_pg_index) -> No
     assert fresh.count() == 5
 
 
-def test_a_dropped_table_without_a_source_is_a_clear_error(make_pg_index) -> None:  # noqa: ANN001
+def test_a_dropped_table_without_a_source_is_a_clear_error(make_pg_index) -> None:
     index = make_pg_index()
     index.upsert(seed_records())
     sql(index, f'DROP TABLE "{index.info()["generation"]}" CASCADE')
@@ -297,7 +297,7 @@ def test_a_dropped_table_without_a_source_is_a_clear_error(make_pg_index) -> Non
         make_pg_index().search(SearchQuery(text="政务公开"))
 
 
-def test_a_generation_of_another_schema_version_is_rebuilt(make_pg_index) -> None:  # noqa: ANN001
+def test_a_generation_of_another_schema_version_is_rebuilt(make_pg_index) -> None:
     source = seed_records()
     index = make_pg_index()
     index.upsert(source)
@@ -308,7 +308,7 @@ def test_a_generation_of_another_schema_version_is_rebuilt(make_pg_index) -> Non
 
 
 def test_a_generation_of_another_schema_version_is_replaced_by_a_rebuild_without_a_source(
-    make_pg_index,  # noqa: ANN001
+    make_pg_index,
 ) -> None:
     """An upgrade's first rebuild (the bench, a node with no library behind it) must not demand
     the records source the repair would use: the rebuild replaces the stale generation."""
@@ -333,7 +333,7 @@ def test_a_sqlite_url_is_refused_with_what_to_do() -> None:
         PgSearchIndex("sqlite:////tmp/x.sqlite3")
 
 
-def test_text_postgresql_cannot_store_is_made_storable(make_pg_index) -> None:  # noqa: ANN001
+def test_text_postgresql_cannot_store_is_made_storable(make_pg_index) -> None:
     """PostgreSQL text holds no NUL; a word with quotes or backslashes is still one lexeme."""
     index = make_pg_index()
     index.upsert(
@@ -349,7 +349,7 @@ def test_text_postgresql_cannot_store_is_made_storable(make_pg_index) -> None:  
     assert index.count() == 2
 
 
-def test_a_big_rebuild_makes_its_rows_on_every_core(make_pg_index) -> None:  # noqa: ANN001
+def test_a_big_rebuild_makes_its_rows_on_every_core(make_pg_index) -> None:
     n = PARALLEL_THRESHOLD + 50
     records = [record(f"doc:{i}", f"第{i}号管理办法", f"正文 编号{i} 住房公积金") for i in range(n)]
     records.append(record("doc:7", "重复的编号", "重复"))  # a duplicate id is skipped
@@ -360,7 +360,7 @@ def test_a_big_rebuild_makes_its_rows_on_every_core(make_pg_index) -> None:  # n
     assert index.search(SearchQuery(text="第123号管理办法")).hits[0].id == "doc:123"
 
 
-def test_info_reports_the_live_generation(make_pg_index) -> None:  # noqa: ANN001
+def test_info_reports_the_live_generation(make_pg_index) -> None:
     index = make_pg_index()
     index.rebuild(seed_records())
     info = index.info()

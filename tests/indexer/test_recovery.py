@@ -52,7 +52,7 @@ def delete_segments(gen: Path) -> None:
 )
 def test_damaged_index_is_rebuilt_from_the_records_source(
     make_index, damage, caplog: pytest.LogCaptureFixture
-) -> None:  # noqa: ANN001
+) -> None:
     first = make_index()
     first.upsert(seed_records())
     first.close()
@@ -68,7 +68,7 @@ def test_damaged_index_is_rebuilt_from_the_records_source(
     assert any("rebuilt after corruption" in m for m in messages), messages
 
 
-def test_damaged_index_without_a_source_is_a_clear_error(make_index) -> None:  # noqa: ANN001
+def test_damaged_index_without_a_source_is_a_clear_error(make_index) -> None:
     first = make_index()
     first.upsert(seed_records())
     first.close()
@@ -78,7 +78,7 @@ def test_damaged_index_without_a_source_is_a_clear_error(make_index) -> None:  #
         broken.search(SearchQuery(text="政务公开"))
 
 
-def test_a_write_to_a_damaged_index_repairs_it_and_lands(make_index) -> None:  # noqa: ANN001
+def test_a_write_to_a_damaged_index_repairs_it_and_lands(make_index) -> None:
     from tests.indexer.conftest import record
 
     first = make_index()
@@ -91,7 +91,7 @@ def test_a_write_to_a_damaged_index_repairs_it_and_lands(make_index) -> None:  #
     assert "doc:9" in [h.id for h in repaired.search(SearchQuery(text="公积金提取")).hits]
 
 
-def test_missing_pointer_with_generations_left_is_repaired(make_index) -> None:  # noqa: ANN001
+def test_missing_pointer_with_generations_left_is_repaired(make_index) -> None:
     first = make_index()
     first.upsert(seed_records())
     first.close()
@@ -99,7 +99,7 @@ def test_missing_pointer_with_generations_left_is_repaired(make_index) -> None: 
     assert make_index(records_source=source).count() == 5
 
 
-def test_index_of_another_schema_version_is_rebuilt(make_index) -> None:  # noqa: ANN001
+def test_index_of_another_schema_version_is_rebuilt(make_index) -> None:
     first = make_index()
     first.upsert(seed_records()[:2])
     first.close()
@@ -108,7 +108,7 @@ def test_index_of_another_schema_version_is_rebuilt(make_index) -> None:  # noqa
     assert make_index(records_source=source).count() == 5
 
 
-def test_bug_in_a_query_is_not_mistaken_for_damage(make_index, monkeypatch) -> None:  # noqa: ANN001
+def test_bug_in_a_query_is_not_mistaken_for_damage(make_index, monkeypatch) -> None:
     import indexer.backends.whoosh as index_module
 
     calls: list[int] = []
@@ -129,7 +129,7 @@ def test_bug_in_a_query_is_not_mistaken_for_damage(make_index, monkeypatch) -> N
     assert calls == []  # no rebuild for a bug
 
 
-def test_info_reports_the_live_generation(make_index) -> None:  # noqa: ANN001
+def test_info_reports_the_live_generation(make_index) -> None:
     index: SearchIndex = make_index()
     index.rebuild(seed_records())
     info = index.info()

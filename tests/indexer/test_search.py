@@ -14,7 +14,7 @@ from tests.indexer.conftest import SEARCH_BACKENDS, query, record
 
 
 @pytest.fixture(params=SEARCH_BACKENDS)
-def make_index(request: pytest.FixtureRequest, make_index):  # noqa: ANN001, ANN201
+def make_index(request: pytest.FixtureRequest, make_index):
     """Every test here runs on both backends: the same behaviour behind the same interface."""
     return make_index if request.param == "whoosh" else request.getfixturevalue("make_pg_index")
 
@@ -55,7 +55,7 @@ def test_doc_number_in_any_bracket_style_finds_its_document_first(
     assert hits[0].doc_number == "宣府办〔2023〕41号"
 
 
-def test_doc_number_beats_documents_that_cite_it(make_index) -> None:  # noqa: ANN001
+def test_doc_number_beats_documents_that_cite_it(make_index) -> None:
     index = make_index()
     index.upsert(
         [
@@ -66,7 +66,7 @@ def test_doc_number_beats_documents_that_cite_it(make_index) -> None:  # noqa: A
     assert ids(index, "川办发(2018)25号")[0] == "doc:2"
 
 
-def test_quoted_phrase_matches_exactly(make_index) -> None:  # noqa: ANN001
+def test_quoted_phrase_matches_exactly(make_index) -> None:
     index = make_index()
     index.upsert(
         [
@@ -80,7 +80,7 @@ def test_quoted_phrase_matches_exactly(make_index) -> None:  # noqa: ANN001
     assert set(ids(index, "个人信息保护")) == {"doc:1", "doc:2", "doc:3"}
 
 
-def test_phrase_across_a_long_word_boundary(make_index) -> None:  # noqa: ANN001
+def test_phrase_across_a_long_word_boundary(make_index) -> None:
     # 信息保护 is not a word of 个人信息保护法's segmentation, yet it is in the text
     index = make_index()
     index.upsert([record("doc:1", "中华人民共和国个人信息保护法", "正文")])
@@ -133,7 +133,7 @@ def test_any_text_is_a_valid_query(seeded_once: SearchIndex, text: str) -> None:
 
 
 @pytest.fixture(scope="module", params=SEARCH_BACKENDS)
-def seeded_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def seeded_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     from indexer.backends.postgres import PgSearchIndex
     from tests.db_backends import fresh_pg_database
     from tests.indexer.conftest import DICT_DIR, seed_records
@@ -179,7 +179,7 @@ def _statuses(index: SearchIndex) -> None:
     )
 
 
-def test_default_shows_current_records_only_all_shows_everything(make_index) -> None:  # noqa: ANN001
+def test_default_shows_current_records_only_all_shows_everything(make_index) -> None:
     index = make_index()
     _statuses(index)
     assert set(ids(index, "养老服务")) == {"doc:1", "doc:4", "qa:1", "doc:5"}
@@ -189,7 +189,7 @@ def test_default_shows_current_records_only_all_shows_everything(make_index) -> 
     assert set(ids(index, "养老服务", statuses=["draft"])) == {"qa:2"}
 
 
-def test_one_query_returns_documents_interpretations_and_qa(make_index) -> None:  # noqa: ANN001
+def test_one_query_returns_documents_interpretations_and_qa(make_index) -> None:
     index = make_index()
     _statuses(index)
     kinds = {h.kind for h in index.search(SearchQuery(text="养老服务")).hits}
@@ -197,7 +197,7 @@ def test_one_query_returns_documents_interpretations_and_qa(make_index) -> None:
     assert set(ids(index, "养老服务", kinds=["qa"])) == {"qa:1"}
 
 
-def test_current_version_ranks_above_the_old_one_even_when_all_shown(make_index) -> None:  # noqa: ANN001
+def test_current_version_ranks_above_the_old_one_even_when_all_shown(make_index) -> None:
     index = make_index()
     index.upsert(
         [
@@ -223,7 +223,7 @@ def test_current_version_ranks_above_the_old_one_even_when_all_shown(make_index)
     assert ids(index, "物业管理条例", include_all=True) == ["doc:2", "doc:3", "doc:1"]
 
 
-def test_an_older_valid_version_sinks_below_another_law(make_index) -> None:  # noqa: ANN001
+def test_an_older_valid_version_sinks_below_another_law(make_index) -> None:
     index = make_index()
     index.upsert(
         [
@@ -235,7 +235,7 @@ def test_an_older_valid_version_sinks_below_another_law(make_index) -> None:  # 
     assert ids(index, "补助")[2] == "doc:1"  # the 2019 text no longer holds the second place
 
 
-def test_title_that_is_the_question_beats_a_mention(make_index) -> None:  # noqa: ANN001
+def test_title_that_is_the_question_beats_a_mention(make_index) -> None:
     index = make_index()
     index.upsert(
         [
@@ -246,7 +246,7 @@ def test_title_that_is_the_question_beats_a_mention(make_index) -> None:  # noqa
     assert ids(index, "工伤保险条例")[0] == "doc:2"
 
 
-def test_synonym_finds_the_formal_word(make_index) -> None:  # noqa: ANN001
+def test_synonym_finds_the_formal_word(make_index) -> None:
     index = make_index()
     index.upsert([record("doc:1", "城市居民最低生活保障条例", "最低生活保障")])
     assert ids(index, "低保怎么申请") == ["doc:1"]
@@ -289,7 +289,7 @@ def test_pagination_and_sort_by_date(seeded: SearchIndex) -> None:
     assert sorted(by_relevance) == sorted(order)
 
 
-def test_highlights_are_escaped(make_index) -> None:  # noqa: ANN001
+def test_highlights_are_escaped(make_index) -> None:
     index = make_index()
     index.upsert(
         [
@@ -321,7 +321,7 @@ def test_delete_removes_from_search(seeded: SearchIndex) -> None:
     assert seeded.count() == 4
 
 
-def test_law_before_its_implementing_rules(make_index) -> None:  # noqa: ANN001
+def test_law_before_its_implementing_rules(make_index) -> None:
     index = make_index()
     index.upsert(
         [
@@ -332,7 +332,7 @@ def test_law_before_its_implementing_rules(make_index) -> None:  # noqa: ANN001
     assert ids(index, "喝酒开车怎么处罚") == ["doc:2", "doc:1"]
 
 
-def test_a_word_in_a_short_title_outranks_it_in_a_long_one(make_index) -> None:  # noqa: ANN001
+def test_a_word_in_a_short_title_outranks_it_in_a_long_one(make_index) -> None:
     """BM25F normalises title length: a title that is little more than the word is about it."""
     index = make_index()
     body = "第一条 为了保障公众身体健康和生命安全，制定本办法。"
@@ -345,7 +345,7 @@ def test_a_word_in_a_short_title_outranks_it_in_a_long_one(make_index) -> None: 
     assert ids(index, "食品安全")[0] == "doc:2"
 
 
-def test_a_text_that_keeps_returning_to_the_word_outranks_a_passing_mention(make_index) -> None:  # noqa: ANN001
+def test_a_text_that_keeps_returning_to_the_word_outranks_a_passing_mention(make_index) -> None:
     """Term frequency counts well past the first few occurrences of a word (bodies the same
     length, so only how often the word is there differs)."""
     index = make_index()
@@ -359,7 +359,7 @@ def test_a_text_that_keeps_returning_to_the_word_outranks_a_passing_mention(make
     assert ids(index, "住房公积金")[0] == "doc:2"
 
 
-def test_a_synonym_of_several_words_counts_only_where_they_stand_together(make_index) -> None:  # noqa: ANN001
+def test_a_synonym_of_several_words_counts_only_where_they_stand_together(make_index) -> None:
     """饭店 means 餐饮服务: its words count where they form it, not where they lie apart."""
     index = make_index()
     index.upsert(

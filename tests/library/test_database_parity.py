@@ -41,7 +41,7 @@ def _doc(lib: Library, title: str, number: str | None = None) -> int:
     return doc_id
 
 
-def _clerk(lib: Library, monkeypatch) -> object:  # noqa: ANN001
+def _clerk(lib: Library, monkeypatch) -> object:
     monkeypatch.setattr(
         users_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
     )
@@ -55,7 +55,7 @@ def _clerk(lib: Library, monkeypatch) -> object:  # noqa: ANN001
     return client
 
 
-def test_the_clerks_finder_ignores_case(lib: Library, monkeypatch) -> None:  # noqa: ANN001
+def test_the_clerks_finder_ignores_case(lib: Library, monkeypatch) -> None:
     wanted = _doc(lib, "关于推广GB/T 39735标准的通知", "宣府办〔2023〕7号")
     _doc(lib, "关于其他事项的通知")
     client = _clerk(lib, monkeypatch)

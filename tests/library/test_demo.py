@@ -9,7 +9,7 @@ from library.models import Document, QAEntry, User
 from library.search import SearchParams
 
 
-def test_demo_loads_samples_once(lib) -> None:  # noqa: ANN001
+def test_demo_loads_samples_once(lib) -> None:
     first = load_demo(lib)
     assert first.ingest.counts["failed"] == 0
     assert first.ingest.counts["added"] == 5

@@ -18,7 +18,7 @@ from library.models import Document, QAEntry, SourceFile, StatusChange, StatusPr
 SEED_IDS = ["000", "001", "002", "003", "004"]
 
 
-def _docs(lib) -> dict[int, dict]:  # noqa: ANN001
+def _docs(lib) -> dict[int, dict]:
     with lib.db.session() as s:
         return {d.id: document_dict(d, with_text=True) for d in s.scalars(select(Document))}
 

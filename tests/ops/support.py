@@ -100,12 +100,24 @@ def start_cli(home: Path, *args: str, **env: str) -> subprocess.Popen:
     )
 
 
+def start_paused_cli(home: Path, phase: str, flag: Path, *args: str) -> subprocess.Popen:
+    """`start_cli`, stopped at `phase` of the weekly run (see paused_cli.py): `flag` appears then."""
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("paused_cli.py")), phase, str(flag), *args],
+        env=cli_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def kill_group(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:  # noqa: ANN001
+def wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

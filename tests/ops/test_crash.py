@@ -13,8 +13,7 @@ from sqlalchemy import text
 from indexer.interface import SearchQuery
 from library.core import Library
 from library.ingest import BATCH_SIZE
-from library.reindex import PAUSE_ENV
-from tests.ops.support import configure, kill_group, run_cli, start_cli, wait_for, write_doc
+from tests.ops.support import configure, kill_group, run_cli, start_paused_cli, wait_for, write_doc
 
 QUERIES = ["养老保险", "就业创业", "税费减免", "第3号专项", "生育保险"]
 # More than one ingest batch: the "ingest" kill lands after the first batch was committed, while
@@ -70,7 +69,7 @@ def test_kill_9_leaves_everything_as_it_was_and_the_next_run_completes(
     for n in range(FIRST, FIRST + ADDED):
         write_doc(source, n)
     flag = tmp_path / "paused"
-    proc = start_cli(home, "reindex", "--full", **{PAUSE_ENV: f"{phase}={flag}"})
+    proc = start_paused_cli(home, phase, flag, "reindex", "--full")
     wait_for(lambda: flag.exists() or proc.poll() is not None, 120, f"the run to reach {phase}")
     assert proc.poll() is None, proc.stderr.read()
     kill_group(proc)

@@ -18,10 +18,17 @@ import pytest
 
 from cli.ops_cmds import EXIT_BUSY
 from library.core import Library
-from library.reindex import PAUSE_ENV
 from library.users import add_user
 from tests.db_backends import clean_environment, fresh_pg_database
-from tests.ops.support import Server, configure, kill_group, run_cli, start_cli, wait_for, write_doc
+from tests.ops.support import (
+    Server,
+    configure,
+    kill_group,
+    run_cli,
+    start_paused_cli,
+    wait_for,
+    write_doc,
+)
 from tests.web_sample import Sample, build_sample
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -156,7 +163,7 @@ def test_only_one_node_runs_the_weekly_reindex(cluster: tuple[Path, Path], tmp_p
     for home in cluster:
         configure(home, source_folders=[str(source)])
     flag = tmp_path / "paused"
-    running = start_cli(home_a, "reindex", "--full", **{PAUSE_ENV: f"swap={flag}"})
+    running = start_paused_cli(home_a, "swap", flag, "reindex", "--full")
     try:
         wait_for(lambda: flag.exists() or running.poll() is not None, 120, "node A's run")
         assert running.poll() is None, running.stderr.read()

@@ -66,7 +66,7 @@ def csrf_from(html: str) -> str:
     return m.group(1)
 
 
-def sign_in(client, name: str) -> None:  # noqa: ANN001
+def sign_in(client, name: str) -> None:
     token = csrf_from(client.get("/login").get_data(as_text=True))
     resp = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
     assert resp.status_code == 303, resp.get_data(as_text=True)[:300]

@@ -20,12 +20,12 @@ from tests.validity.cleanup_sheet import FIRST_DATA_ROW, as_csv, as_xlsx, build_
 from tests.validity.conftest import doc_state, snapshot
 
 
-def _shape(preview) -> list[tuple]:  # noqa: ANN001
+def _shape(preview) -> list[tuple]:
     return [(r.row, r.match, r.document_id, r.new_status) for r in preview.rows]
 
 
 @pytest.fixture
-def built(lib):  # noqa: ANN001, ANN201
+def built(lib):
     return build_library(lib)
 
 

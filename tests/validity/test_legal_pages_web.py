@@ -70,7 +70,7 @@ def test_the_clock_of_the_app_bounds_the_since_date(clerk, lib, new_doc):
     assert resp.status_code == 400 and "晚于今天" in resp.get_data(as_text=True)
 
 
-def _upload(client, data: bytes, name: str):  # noqa: ANN001, ANN202
+def _upload(client, data: bytes, name: str):
     token = _token(client.get("/legal/cleanup").get_data(as_text=True))
     return client.post(
         "/legal/cleanup",

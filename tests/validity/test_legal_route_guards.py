@@ -41,7 +41,7 @@ def required_roles(app: Flask, endpoint: str) -> frozenset[str] | None:
 
 
 @pytest.fixture
-def world(lib, app):  # noqa: ANN001, ANN201
+def world(lib, app):
     """Rows for every route argument to point at, so an unguarded route would change something."""
     built = build_library(lib)
     ids = built.ids
@@ -74,7 +74,7 @@ def _urls(app: Flask, values: dict, methods: set[str]) -> list[tuple[str, str, s
     return out
 
 
-def _state(lib) -> tuple:  # noqa: ANN001
+def _state(lib) -> tuple:
     with lib.db.session() as s:
         audit_rows = s.scalar(select(func.count()).select_from(AuditEntry))
     return snapshot(lib), audit_rows

@@ -52,7 +52,7 @@ def test_unknown_role_is_refused(lib):
         add_user(s, "x1", "superuser", PASSWORD, actor="t")
 
 
-def _failed_login_text(client, name: str, password: str) -> str:  # noqa: ANN001
+def _failed_login_text(client, name: str, password: str) -> str:
     resp = client.post(
         "/login", data={"name": name, "password": password, "csrf_token": csrf_token(client)}
     )

@@ -15,7 +15,7 @@ from library.validity import apply_due_transitions, last_due_run, run_due_if_nee
 from tests.validity.conftest import changes_of, doc_state
 
 
-def _status(lib, doc_id) -> str:  # noqa: ANN001
+def _status(lib, doc_id) -> str:
     return doc_state(lib, doc_id)["status"]
 
 

@@ -24,7 +24,7 @@ OLD_TITLE = "关于加强政务公开工作的通知"
 ISSUER = "宣汉县人民政府办公室"
 
 
-def _propose(lib, doc_id) -> list[tuple[int, str, int]]:  # noqa: ANN001
+def _propose(lib, doc_id) -> list[tuple[int, str, int]]:
     with lib.db.session() as s:
         made = propose_replacements(s, s.get(Document, doc_id))
         return [(p.document_id, p.proposed_status, p.source_document_id) for p in made]

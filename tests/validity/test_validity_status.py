@@ -26,7 +26,7 @@ def _search_ids(lib: Library, q: str, include_all: bool) -> dict[int, str]:
     return {r["id"]: r["status_label"] for r in found["results"] if r["type"] == "document"}
 
 
-def _poll(check, deadline_s: float = 1.0) -> float:  # noqa: ANN001
+def _poll(check, deadline_s: float = 1.0) -> float:
     """Seconds until `check()` holds; fails if it does not within the deadline."""
     start = time.monotonic()
     while True:

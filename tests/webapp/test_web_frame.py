@@ -14,7 +14,7 @@ PASSWORD = "correct horse battery 9"
 
 
 @pytest.fixture
-def staff_client(lib: Library):  # noqa: ANN201
+def staff_client(lib: Library):
     with lib.db.session() as s:
         for name, role in (("agent1", "agent"), ("legal1", "legal"), ("admin1", "admin")):
             users.add_user(s, name, role, PASSWORD, actor="test")
@@ -26,12 +26,12 @@ def nav(html: str) -> str:
     return html.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
 
 
-def sign_in(client, name: str) -> None:  # noqa: ANN001
+def sign_in(client, name: str) -> None:
     resp = client.post("/login", data={"name": name, "password": PASSWORD})
     assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
 
 
-def test_anonymous_visitors_see_public_links_only(staff_client):  # noqa: ANN001
+def test_anonymous_visitors_see_public_links_only(staff_client):
     html = staff_client.get("/").get_data(as_text=True)
     links = nav(html)
     assert 'href="/qa"' in links and "首页" in links and "大字模式" in links
@@ -48,7 +48,7 @@ def test_anonymous_visitors_see_public_links_only(staff_client):  # noqa: ANN001
         ("admin1", ["热线工作台", "法制工作"], []),
     ],
 )
-def test_signed_in_staff_see_links_for_their_role(staff_client, name, present, absent):  # noqa: ANN001
+def test_signed_in_staff_see_links_for_their_role(staff_client, name, present, absent):
     sign_in(staff_client, name)
     links = nav(staff_client.get("/search?q=政务").get_data(as_text=True))
     for label in present:
