@@ -46,21 +46,38 @@ def _drop_nul_characters(engine: Engine) -> None:
         return statement, _clean_parameters(parameters)
 
 
+def _sqlite_transactions(engine: Engine) -> None:
+    """SQLAlchemy's documented pysqlite recipe: the driver's own transaction handling is turned
+    off and SQLAlchemy emits BEGIN itself when a transaction starts.
+
+    Left to itself, Python's sqlite3 begins a transaction only before an INSERT/UPDATE/DELETE, so a
+    SAVEPOINT issued first became the outermost transaction and its RELEASE committed at once: a
+    batch that failed later kept its first rows, stored but never indexed. With BEGIN emitted on
+    every SQLAlchemy transaction, a savepoint is always nested and a rollback undoes everything.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # the driver issues no BEGIN/COMMIT of its own
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn) -> None:  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str) -> Engine:
-    """SQLite gets WAL and a busy timeout so web workers and a CLI run can share one file."""
+    """SQLite gets WAL and a busy timeout so web workers and a CLI run can share one file, and
+    real transactions (see `_sqlite_transactions`)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _drop_nul_characters(engine)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
+        _sqlite_transactions(engine)
         return engine
     engine = create_engine(url, pool_pre_ping=True)
     _drop_nul_characters(engine)
