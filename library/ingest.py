@@ -58,7 +58,9 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
-    indexed: str = "none"  # none | refreshed | rebuilt | skipped
+    # none | refreshed | rebuilt | skipped | behind (the index failed: `policylib health` warns
+    # and the next write, request cycle or daily job retries)
+    indexed: str = "none"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -520,7 +522,11 @@ def _update_index(lib: Library, changed: _Changed, index: bool) -> str:
     if not changed.doc_ids and not changed.qa_ids:
         return "none"
     if len(changed.doc_ids) + len(changed.qa_ids) > REBUILD_THRESHOLD:
-        indexing.rebuild(lib)
+        try:
+            indexing.rebuild(lib)
+        except Exception:  # noqa: BLE001 - the stored files stay; the backlog keeps the gap
+            log.exception("index rebuild after ingest failed; index behind the database")
+            return "behind"
         return "rebuilt"
-    indexing.refresh(lib, doc_ids=changed.doc_ids, qa_ids=changed.qa_ids)
-    return "refreshed"
+    ok = indexing.refresh(lib, doc_ids=changed.doc_ids, qa_ids=changed.qa_ids)
+    return "refreshed" if ok else "behind"

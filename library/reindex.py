@@ -312,10 +312,8 @@ def _records_with_checkpoint(records: Iterator[IndexRecord]) -> Iterator[IndexRe
 def _rebuild(lib: Library, report: ReindexReport, reason: str) -> None:
     """The index builds a new generation, checks its count and a probe query, replays writes the
     web app made meanwhile, and only then swaps; any failure leaves the live generation serving."""
-    built = lib.index.rebuild(
-        _records_with_checkpoint(indexing.all_records(lib)),
-        expected_count=indexing.count_records(lib),
-        before_swap=lambda: checkpoint("swap"),
+    built = indexing.rebuild(
+        lib, _records_with_checkpoint, before_swap=lambda: checkpoint("swap")
     )
     report.index.update(action="rebuilt", reason=reason, build=built)
 
