@@ -58,6 +58,7 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # links a folder walk did not follow
     # none | refreshed | rebuilt | skipped | behind (the index failed: `policylib health` warns
     # and the next write, request cycle or daily job retries)
     indexed: str = "none"
@@ -73,6 +74,7 @@ class IngestReport:
         return {
             "files": [asdict(f) for f in self.files],
             "counts": self.counts,
+            "skipped": [asdict(s) for s in self.skipped],
             "indexed": self.indexed,
         }
 
@@ -85,19 +87,45 @@ class _Candidate:
     mtime: float
 
 
-def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
+@dataclass
+class Skipped:
+    """A path a folder walk refused to follow, and why (said in the report)."""
+
+    path: str
+    reason: str
+
+
+def iter_files(
+    paths: Iterable[Path | str], skipped: list[Skipped] | None = None
+) -> Iterator[Path]:
     """Files named directly are always tried; folders are walked for supported files.
 
     Hidden files, sidecar catalogues (metadata.csv) and README files describe a folder rather than
-    being documents of it, so a folder walk skips them.
+    being documents of it, so a folder walk skips them. A walk never follows a symbolic link, and
+    never takes a file whose real path lies outside the folder: a link dropped into a shared folder
+    must not publish a server file at /documents/N/original. Each such path is added to `skipped`.
     """
     for p in map(Path, paths):
         if p.is_dir():
+            root = p.resolve()
             for child in sorted(p.rglob("*")):
-                if child.is_file() and _walkable(child, p):
+                reason = _outside(child, root)
+                if reason:
+                    if skipped is not None:
+                        skipped.append(Skipped(str(child), reason))
+                elif child.is_file() and _walkable(child, p):
                     yield child
         else:
             yield p
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    """Why a walk must not follow `path`, or None."""
+    if path.is_symlink():
+        return "符号链接，已跳过 / symbolic link skipped: copy the file into the folder instead"
+    if not path.resolve().is_relative_to(root):
+        return "实际路径不在该文件夹内，已跳过 / real path outside the folder, skipped"
+    return None
 
 
 def _walkable(path: Path, root: Path) -> bool:
@@ -395,8 +423,10 @@ def ingest_paths(
     """Ingest files and folders; see the module docstring for the guarantees."""
     today = today or date.today()
     max_bytes = lib.settings.max_file_mb * 1024 * 1024
-    files = [p.resolve() if p.exists() else p for p in iter_files(paths)]
     report = IngestReport()
+    files = [p.resolve() if p.exists() else p for p in iter_files(paths, report.skipped)]
+    for item in report.skipped:
+        log.warning("ingest skipped path=%s reason=%s", item.path, item.reason)
     sidecars = load_sidecars(paths)
     to_parse: list[_Candidate] = []
 

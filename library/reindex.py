@@ -34,7 +34,7 @@ from indexer.records import IndexRecord
 
 from . import audit, indexing
 from .core import Library
-from .ingest import OUTCOMES, FileOutcome, ingest_paths, iter_files
+from .ingest import OUTCOMES, FileOutcome, Skipped, ingest_paths, iter_files
 from .models import AppState, Document, SourceFile
 from .runlock import run_lock
 from .validity import apply_due_transitions
@@ -67,6 +67,7 @@ class ReindexReport:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     changed_files: list[dict] = field(default_factory=list)
     still_failing: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # symlinks and paths leaving the folders
     vanished: list[dict] = field(default_factory=list)
     reappeared: list[dict] = field(default_factory=list)
     transitions: list[dict] = field(default_factory=list)
@@ -79,7 +80,8 @@ class ReindexReport:
 
     def summary(self) -> dict:
         """What /healthz and the app state keep: the report without the per-file lists."""
-        lists = ("changed_files", "still_failing", "vanished", "reappeared", "transitions")
+        lists = ("changed_files", "still_failing", "skipped", "vanished", "reappeared")
+        lists += ("transitions",)
         out = {k: v for k, v in self.to_dict().items() if k not in lists}
         out.update({k: len(getattr(self, k)) for k in lists})
         return out
@@ -145,7 +147,9 @@ def _scan(
     recorded after a successful ingest (counted as unchanged); everything else goes to ingest,
     which decides by sha256.
     """
-    present = [p.resolve() for p in iter_files(folders)]
+    skipped: list[Skipped] = []
+    present = [p.resolve() for p in iter_files(folders, skipped)]
+    report.skipped = [asdict(s) for s in skipped]
     with lib.db.session() as session:
         known = {s.path: s for s in session.scalars(select(SourceFile))}
     report.scanned = len(present)
