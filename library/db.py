@@ -13,11 +13,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
+from .private_files import touch_private
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -71,10 +72,21 @@ def _sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _create_private_file(url: str) -> None:
+    """The SQLite file holds password hashes: create it 0600 before SQLite does (with 0644 less
+    the umask); SQLite gives its -wal and -shm files the database file's mode."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        if not path.exists() and path.parent.is_dir():
+            touch_private(path)
+
+
 def make_engine(url: str) -> Engine:
     """SQLite gets WAL and a busy timeout so web workers and a CLI run can share one file, and
     real transactions (see `_sqlite_transactions`)."""
     if url.startswith("sqlite"):
+        _create_private_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _drop_nul_characters(engine)
         _sqlite_transactions(engine)

@@ -24,6 +24,7 @@ from .models import Document, StatusChange
 from .spreadsheet_cells import neutralise_row
 from .validity import status_label
 
+
 @dataclass
 class Table:
     title: str

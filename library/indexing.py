@@ -144,9 +144,7 @@ def rebuild(
     """
     with lib.db.session() as session:
         waiting = [row_id for row_id, _ in index_backlog.pending(session, limit=None)]
-    built = lib.index.rebuild(
-        wrap(all_records(lib)), expected_count=count_records(lib), **options
-    )
+    built = lib.index.rebuild(wrap(all_records(lib)), expected_count=count_records(lib), **options)
     with lib.db.session() as session:
         index_backlog.clear(session, waiting)
     return built

@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import resource
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
@@ -30,6 +29,7 @@ from parsers.docnumber import normalize_doc_number
 from . import indexing, linking
 from .core import Library
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
+from .private_files import copy_private, private_dir
 from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
 from .validity import propose_replacements
@@ -95,9 +95,7 @@ class Skipped:
     reason: str
 
 
-def iter_files(
-    paths: Iterable[Path | str], skipped: list[Skipped] | None = None
-) -> Iterator[Path]:
+def iter_files(paths: Iterable[Path | str], skipped: list[Skipped] | None = None) -> Iterator[Path]:
     """Files named directly are always tried; folders are walked for supported files.
 
     Hidden files, sidecar catalogues (metadata.csv) and README files describe a folder rather than
@@ -224,9 +222,9 @@ def store_original(lib: Library, path: Path, sha256: str) -> None:
     dest = lib.settings.originals_dir / sha256[:2] / sha256
     if dest.exists():
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)
     tmp = dest.with_suffix(".part")
-    shutil.copyfile(path, tmp)
+    copy_private(path, tmp)  # 0600: an original may be a draft not yet public
     os.replace(tmp, dest)
 
 

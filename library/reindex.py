@@ -36,6 +36,7 @@ from . import audit, indexing
 from .core import Library
 from .ingest import OUTCOMES, FileOutcome, Skipped, ingest_paths, iter_files
 from .models import AppState, Document, SourceFile
+from .private_files import private_dir, write_private
 from .runlock import run_lock
 from .validity import apply_due_transitions
 
@@ -316,9 +317,7 @@ def _records_with_checkpoint(records: Iterator[IndexRecord]) -> Iterator[IndexRe
 def _rebuild(lib: Library, report: ReindexReport, reason: str) -> None:
     """The index builds a new generation, checks its count and a probe query, replays writes the
     web app made meanwhile, and only then swaps; any failure leaves the live generation serving."""
-    built = indexing.rebuild(
-        lib, _records_with_checkpoint, before_swap=lambda: checkpoint("swap")
-    )
+    built = indexing.rebuild(lib, _records_with_checkpoint, before_swap=lambda: checkpoint("swap"))
     report.index.update(action="rebuilt", reason=reason, build=built)
 
 
@@ -425,7 +424,7 @@ def _finish(lib: Library, report: ReindexReport) -> None:
 
 
 def _write_report(lib: Library, report: ReindexReport) -> Path:
-    lib.settings.log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(lib.settings.log_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = lib.settings.log_dir / f"reindex-{stamp}.json"
     n = 1
@@ -433,9 +432,7 @@ def _write_report(lib: Library, report: ReindexReport) -> Path:
         n += 1
         path = lib.settings.log_dir / f"reindex-{stamp}-{n}.json"
     report.report_path = str(path)
-    path.write_text(
-        json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str), "utf-8"
-    )
+    write_private(path, json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
     return path
 
 

@@ -52,7 +52,13 @@ def a_valid_document(lib: Library) -> int:
 
 def repeal(lib: Library, doc_id: int) -> None:
     change_status(
-        lib, doc_id, "repealed", actor="legal", reason="清理", basis="某府办〔2026〕1号", today=date.today()
+        lib,
+        doc_id,
+        "repealed",
+        actor="legal",
+        reason="清理",
+        basis="某府办〔2026〕1号",
+        today=date.today(),
     )
 
 
@@ -86,9 +92,7 @@ def test_the_daily_job_and_the_next_write_retry_a_failed_refresh(lib: Library) -
     assert f"doc:{doc_id}" not in current_ids(lib) and not behind(health(lib))
 
     with index_locked(lib):
-        change_status(
-            lib, doc_id, "valid", actor="legal", reason="恢复", basis="某府办〔2026〕2号"
-        )
+        change_status(lib, doc_id, "valid", actor="legal", reason="恢复", basis="某府办〔2026〕2号")
     assert f"doc:{doc_id}" not in current_ids(lib) and behind(health(lib))
     with lib.db.session() as s:
         other = s.scalars(select(Document.id).where(Document.id != doc_id)).first()
