@@ -30,9 +30,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_data_home_is_private_under_a_permissive_umask(
-    home: Path, permissive_umask: None
-) -> None:
+def test_data_home_is_private_under_a_permissive_umask(home: Path, permissive_umask: None) -> None:
     lib = Library.open(home)
     try:
         ingest_paths(lib, [SAMPLES / "000_bb9fbcf38e3de303.txt"], workers=1)
