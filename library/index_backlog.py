@@ -22,6 +22,7 @@ from .models import Document, IndexBacklog, QABasis, QAEntry, utcnow
 
 # At most this many rows are retried at once; the rest wait for the next call.
 RETRY_BATCH = 5000
+_SKIP = "policylib.index_backlog.skip"
 
 
 def track(factory: sessionmaker) -> None:
@@ -46,8 +47,17 @@ def _records_of(obj: object) -> set[str]:
     return set()
 
 
+def skip(session: Session) -> None:
+    """This session's changes reach the index by a rebuild its caller runs (the weekly reindex
+    ingests with index=False, then rebuilds): recording them would let a refresh write them
+    into the live index before the swap, and a rollback would no longer go back to before."""
+    session.info[_SKIP] = True
+
+
 def _record_changes(session: Session, _flush_context: object) -> None:
     """after_flush: ids are assigned and session.new/dirty/deleted still show what was flushed."""
+    if session.info.get(_SKIP):
+        return
     records: set[str] = set()
     for obj in chain(session.new, session.dirty, session.deleted):
         records |= _records_of(obj)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from parsers import ParsedDocument, ParseError, parse_file
 from parsers.docnumber import normalize_doc_number
 
-from . import indexing, linking
+from . import index_backlog, indexing, linking
 from .core import Library
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
 from .private_files import copy_private, private_dir
@@ -454,7 +454,7 @@ def ingest_paths(
         if not chunk:
             break
         outcomes, changed = _store_chunk(
-            lib, [(by_path[p], parsed) for p, parsed in chunk], today, sidecars
+            lib, [(by_path[p], parsed) for p, parsed in chunk], today, sidecars, index
         )
         for outcome in outcomes:
             emit(outcome)
@@ -488,21 +488,29 @@ class _Changed:
 
 
 def _store_chunk(
-    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar
+    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar, index: bool
 ) -> tuple[list[FileOutcome], _Changed]:
     """Store a chunk in one transaction (fast); if any file in it cannot be stored, roll the chunk
     back and store it again file by file, each in a savepoint, so only that file fails."""
     try:
-        return _store_chunk_with(lib, chunk, today, sidecars, careful=False)
+        return _store_chunk_with(lib, chunk, today, sidecars, index, careful=False)
     except Exception:  # noqa: BLE001 - the careful pass below names the culprit
         log.warning("chunk store failed; retrying file by file", exc_info=True)
-        return _store_chunk_with(lib, chunk, today, sidecars, careful=True)
+        return _store_chunk_with(lib, chunk, today, sidecars, index, careful=True)
 
 
 def _store_chunk_with(
-    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar, *, careful: bool
+    lib: Library,
+    chunk: list[_Parsed],
+    today: date,
+    sidecars: Sidecar,
+    index: bool,
+    *,
+    careful: bool,
 ) -> tuple[list[FileOutcome], _Changed]:
     with lib.db.session() as session:
+        if not index:  # the caller rebuilds (weekly reindex): nothing for a refresh to catch up
+            index_backlog.skip(session)
         store = _Store(lib, session, today, sidecars)
         stored = [(cand, _store_one(store, cand, parsed, careful)) for cand, parsed in chunk]
         store.finish()

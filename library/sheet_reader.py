@@ -69,7 +69,7 @@ def read_table(
 ) -> Table:
     """Read an upload of one of `formats`, at most `max_rows` rows below the header."""
     if not data.strip():
-        raise SheetError(f"{name}：文件是空的；请选择填好的表格。")
+        raise SheetError(f"{name}：文件为空；请选择填好的表格后重新上传。")
     if len(data) > MAX_FILE_BYTES:
         raise SheetError(f"{name}：文件超过 {MAX_FILE_BYTES // 2**20} MB；请拆分后分批上传。")
     fmt = detect_format(name, data, formats)

@@ -168,7 +168,7 @@ def test_two_rows_naming_one_document_cannot_both_apply(lib, built):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "空的"),
+        (b"", "文件为空"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
         (b"PK\x03\x04 this is not really a zip file", "不是有效的 XLSX 文件"),
         ("名称,说明\n甲,乙\n".encode(), "找不到表头"),
