@@ -129,3 +129,19 @@ def test_cleanup_apply_changes_nothing_when_a_row_fails_mid_batch(lib: Library) 
     assert stored(lib) == before, "the first row's status change stayed"
     assert count(lib, StatusChange) == changes_before and count(lib, CleanupBatch) == 0
     assert indexed(lib) == stored(lib)
+
+
+def test_a_session_that_read_first_can_still_write_after_another_commit(lib: Library) -> None:
+    """The hotline's query log reads, then writes. With BEGIN emitted at once, SQLite's WAL
+    snapshot taken by the read makes the write fail ("database is locked") when another
+    connection committed in between; BEGIN before the first write keeps that working."""
+
+    def doc(title: str) -> Document:
+        return Document(title=title, text=title, content_hash=title.encode().hex().ljust(64, "0"))
+
+    with lib.db.session() as first:
+        assert first.scalar(select(func.count()).select_from(Document)) == 0
+        with lib.db.session() as second:
+            second.add(doc("另一个连接先提交"))
+        first.add(doc("读过之后再写"))
+    assert count(lib, Document) == 2
