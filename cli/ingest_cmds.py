@@ -54,6 +54,8 @@ def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None
         for f in report.files:
             if f.outcome != "failed":
                 click.echo(f"{LABELS[f.outcome]}\t#{f.document_id}\t{f.path}")
+        for item in report.skipped:
+            click.echo(f"跳过\t{item.path}：{item.reason}", err=True)
         summary = "，".join(f"{LABELS[k]} {v}" for k, v in report.counts.items())
         click.echo(f"完成：{summary}")
     sys.exit(exit_code(report.counts, len(report.files), bool(missing)))

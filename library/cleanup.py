@@ -8,20 +8,12 @@ what the machine could not decide; apply and undo are each one transaction.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import re
-import secrets
 import unicodedata
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +23,9 @@ from parsers.docnumber import looks_like_doc_number, normalize_doc_number
 from . import audit
 from .core import Library
 from .models import CleanupBatch, Document, StatusChange, utcnow
+from .sheet_reader import SheetError, read_table
 from .titles import TitleMatcher, best_or_ambiguous, normalize_title, title_keys
+from .uploads import UploadStore
 from .validity import (
     Touched,
     ValidityError,
@@ -54,7 +48,6 @@ OUTCOME_LABELS = {
 }
 PROBLEM_OUTCOMES = ("ambiguous", "not_found", "invalid")
 MAX_ROWS = 10_000
-MAX_UNPACKED_BYTES = 200 * 2**20
 # Below this title similarity a 文号 match is still taken, but the clerk is warned.
 TITLE_WARN_BELOW = 60.0
 
@@ -144,14 +137,9 @@ class Preview:
 # --- reading the sheet -------------------------------------------------------------------------
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, date):
-        return value.isoformat()[:10]
-    return re.sub(r"\s+", " ", str(value)).strip()
+def _cell_text(text: str) -> str:
+    """Line breaks and runs of spaces inside a cell count as one space when matching."""
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _header_key(text: str) -> str | None:
@@ -178,69 +166,14 @@ def _find_header(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
     )
 
 
-def _check_unpacked_size(data: bytes) -> None:
-    """A small upload must not unpack into gigabytes (a zip bomb) before a row is read."""
+def read_sheet(data: bytes, name: str = "清理结果表") -> list[SheetRow]:
+    """Rows of an XLSX or CSV cleanup sheet (told apart by content, not by the file's name),
+    read by the one sheet reader the Q&A import uses too, with its limits."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
-    except zipfile.BadZipFile as exc:
-        raise CleanupError(
-            "无法读取该 Excel 文件（文件已损坏）；请用 Excel 或 WPS 另存为 .xlsx 后重试。"
-        ) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise CleanupError(
-            f"该 Excel 文件解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB，不像清理结果表；"
-            "请只保留清理结果所在的工作表后重试。"
-        )
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    _check_unpacked_size(data)
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise CleanupError(
-            f"无法读取该 Excel 文件（{exc.__class__.__name__}）；请用 Excel 或 WPS 另存为 .xlsx 后重试。"
-        ) from exc
-    try:
-        ws = wb.worksheets[0]
-        rows = []
-        for values in ws.iter_rows(values_only=True):
-            rows.append([_cell_text(v) for v in values])
-            if len(rows) > MAX_ROWS + 50:
-                break
-        return rows
-    finally:
-        wb.close()
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CleanupError("无法识别 CSV 文件的编码；请另存为 UTF-8 或 GB18030 编码后重试。")
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    text = _decode(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
-    except csv.Error:
-        dialect = csv.excel
-    return [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def read_sheet(data: bytes) -> list[SheetRow]:
-    """Rows of an XLSX or CSV cleanup sheet (told apart by content, not by the file's name)."""
-    if not data.strip():
-        raise CleanupError("上传的文件是空的；请选择填好的清理结果表。")
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise CleanupError(
-            "不支持旧版 .xls 格式；请在 Excel 或 WPS 中另存为 .xlsx 或 .csv 后上传。"
-        )
-    raw = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
+        table = read_table(name, data, max_rows=MAX_ROWS)
+    except SheetError as exc:
+        raise CleanupError(str(exc)) from exc
+    raw = [[_cell_text(c) for c in row] for row in table.rows]
     head, columns = _find_header(raw)
     out: list[SheetRow] = []
     section_result = ""
@@ -485,7 +418,11 @@ def build_preview(session: Session, rows: list[SheetRow], today: date | None = N
 
 
 def preview_file(lib: Library, data: bytes, today: date | None = None) -> Preview:
-    rows = read_sheet(data)
+    return preview_rows(lib, read_sheet(data), today)
+
+
+def preview_rows(lib: Library, rows: list[SheetRow], today: date | None = None) -> Preview:
+    """The preview of rows already read (an upload is parsed once, see `save_upload`)."""
     with lib.db.session() as session:
         return build_preview(session, rows, today)
 
@@ -526,7 +463,7 @@ def _resolve_picks(preview: Preview, picks: dict[int, int], cat_docs: dict[int, 
 
 def apply_sheet(
     lib: Library,
-    data: bytes,
+    sheet: bytes | list[SheetRow],
     *,
     actor: str,
     filename: str,
@@ -541,7 +478,7 @@ def apply_sheet(
     """
     today = today or date.today()
     picks = picks or {}
-    rows = read_sheet(data)
+    rows = read_sheet(sheet, filename) if isinstance(sheet, bytes) else sheet
     basis = (basis or "").strip() or f"清理结果表《{filename}》"
     basis_title, basis_number = split_basis(basis)
     touched = Touched()
@@ -653,36 +590,23 @@ def undo_batch(lib: Library, batch_id: int, *, actor: str) -> int:
 
 # --- uploads and batches -----------------------------------------------------------------------
 
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
-
-def uploads_dir(lib: Library) -> Path:
-    path = lib.settings.home / "uploads" / "cleanup"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _store(lib: Library) -> UploadStore:
+    return UploadStore(lib, "cleanup", CleanupError, "清理结果表")
 
 
 def save_upload(lib: Library, data: bytes, *, filename: str, basis: str, actor: str) -> str:
-    """Keep the uploaded sheet between preview and apply; the token names it, nothing else does."""
-    read_sheet(data)  # refuse a sheet that cannot be read now, not at apply time
-    token = secrets.token_hex(16)
-    folder = uploads_dir(lib)
-    (folder / f"{token}.bin").write_bytes(data)
-    meta = {"filename": filename, "basis": basis, "actor": actor, "at": utcnow().isoformat()}
-    (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return token
+    """Read the sheet once (refusing one that cannot be read now, not at apply time) and keep its
+    rows between preview and apply; the token names it, nothing else does."""
+    rows = read_sheet(data, filename)
+    parsed = [asdict(r) for r in rows]
+    return _store(lib).save(data, parsed, filename=filename, basis=basis, actor=actor)
 
 
-def load_upload(lib: Library, token: str) -> tuple[bytes, dict]:
-    """The sheet and what was said about it at upload (file name, basis, who)."""
-    if not _TOKEN.match(token or ""):
-        raise CleanupError("上传凭据无效；请重新上传清理结果表。")
-    path = uploads_dir(lib) / f"{token}.bin"
-    if not path.exists():
-        raise CleanupError("找不到先前上传的表格（可能已被清除）；请重新上传。")
-    meta_path = path.with_suffix(".json")
-    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    return path.read_bytes(), meta
+def load_upload(lib: Library, token: str) -> tuple[list[SheetRow], dict]:
+    """The sheet's rows as read at upload, and what was said about it (file name, basis, who)."""
+    upload = _store(lib).load(token)
+    return [SheetRow(**r) for r in upload.parsed], upload.meta
 
 
 def batch_dict(batch: CleanupBatch) -> dict:

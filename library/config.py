@@ -14,6 +14,8 @@ from pathlib import Path
 
 import tomli_w
 
+from .private_files import private_dir, write_private
+
 ENV_PREFIX = "POLICYLIB_"
 CONFIG_NAME = "config.toml"
 SEARCH_BACKENDS = ("whoosh", "postgres")
@@ -74,7 +76,7 @@ class Settings:
 
     def ensure_dirs(self) -> None:
         for d in (self.home, self.index_dir.parent, self.originals_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            private_dir(d)
 
 
 def _coerce(name: str, raw: str, current: object) -> object:
@@ -151,6 +153,5 @@ def load_settings(home: Path | str | None = None) -> Settings:
 def write_config(path: Path, data: dict) -> None:
     """Write atomically so a crash never leaves a half-written config behind."""
     tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        tomli_w.dump(data, fh)
+    write_private(tmp, tomli_w.dumps(data))  # it holds the secret key: 0600 whatever the umask
     os.replace(tmp, path)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
 from .db import Database
+from .index_backlog import track
 from .logs import setup_logging
 
 if TYPE_CHECKING:
@@ -32,7 +33,10 @@ class Library:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url)
+        """Its sessions record every change to a search record in the index backlog."""
+        database = Database(self.settings.database_url)
+        track(database.sessionmaker)
+        return database
 
     @cached_property
     def index(self) -> SearchBackend:

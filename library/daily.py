@@ -2,7 +2,8 @@
 
 A daemon thread in every server process wakes every `CHECK_EVERY_S`, and the first process to take
 the `daily` lock applies the day's transitions; the others find the lock busy or the day already
-done (validity remembers the last date it ran) and go back to sleep. So several workers, a restart
+done (validity remembers the last date it ran) and go back to sleep. Each wake-up also retries
+an index refresh that failed (the index backlog), so search never stays behind for long. So several workers, a restart
 at noon or a clock that jumps never apply a day twice or skip one.
 """
 
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
+from . import indexing
 from .core import Library
 from .runlock import LockBusy, run_lock
 from .validity import DueTransition, run_due_if_needed
@@ -39,6 +41,16 @@ def apply_due_once(lib: Library, today: date) -> list[DueTransition] | None:
     return done
 
 
+def retry_index_backlog(lib: Library) -> bool | None:
+    """Refresh what a failed index refresh left behind (see library/index_backlog.py); never
+    raises, like the transitions above."""
+    try:
+        return indexing.catch_up(lib)
+    except Exception:  # logged; the next wake-up tries again
+        log.exception("index backlog retry failed")
+        return False
+
+
 class DailyTransitions(threading.Thread):
     """Start with `.start()`; `.stop()` ends it at the next wake-up (tests, clean shutdown)."""
 
@@ -57,6 +69,7 @@ class DailyTransitions(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.is_set():
             apply_due_once(self.lib, self.clock())
+            retry_index_backlog(self.lib)
             self.checks += 1
             self._stop_event.wait(self.every_s)
 

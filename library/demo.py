@@ -6,13 +6,13 @@ README's first command can be repeated safely.
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass, field
 
 from . import users
 from .core import PROJECT_DATA, Library
 from .ingest import IngestReport, ingest_paths
+from .private_files import write_private
 from .qa.importer import import_file
 
 SAMPLES = PROJECT_DATA / "samples"
@@ -45,8 +45,5 @@ def _demo_accounts(lib: Library) -> dict[str, str]:
             users.add_user(session, name, role, password, actor="demo")
             created[name] = password
     path = lib.settings.home / ACCOUNTS_FILE
-    path.write_text(
-        "".join(f"{n}\t{DEMO_ROLES[n]}\t{p}\n" for n, p in created.items()), encoding="utf-8"
-    )
-    os.chmod(path, 0o600)
+    write_private(path, "".join(f"{n}\t{DEMO_ROLES[n]}\t{p}\n" for n, p in created.items()))
     return created

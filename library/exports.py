@@ -21,10 +21,8 @@ from sqlalchemy.orm import Session
 from indexer.records import CURRENT_STATUSES
 
 from .models import Document, StatusChange
+from .spreadsheet_cells import neutralise_row
 from .validity import status_label
-
-# Cells starting like a formula are prefixed so a spreadsheet shows them as text (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -33,12 +31,6 @@ class Table:
     headers: list[str]
     rows: list[list[object]]
     widths: list[int]
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def catalogue(session: Session, today: date | None = None) -> Table:
@@ -149,9 +141,9 @@ def _text(value: object) -> object:
 def to_csv(table: Table) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow(neutralise_row(table.headers))
     for row in table.rows:
-        writer.writerow([_safe(_text(v)) for v in row])
+        writer.writerow(neutralise_row(_text(v) for v in row))
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -160,12 +152,12 @@ def to_xlsx(table: Table) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = table.title[:31].replace("（", "(").replace("）", ")")
-    ws.append(table.headers)
+    ws.append(neutralise_row(table.headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row in table.rows:
-        ws.append([_safe(v) for v in row])
+        ws.append(neutralise_row(row))
     for idx, width in enumerate(table.widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = width
     for col in ws.iter_cols(min_row=2):

@@ -1,7 +1,8 @@
 """What monitoring needs to know in one object: can we serve, how much is there, how fresh is it.
 
 `status` is `ok`, `warning` (serving, but something needs a look: the last weekly run failed or is
-overdue, the index and the database disagree) or `error` (cannot serve: the database or the index
+overdue, the index and the database disagree, a refresh of the index failed and waits in the
+index backlog) or `error` (cannot serve: the database or the index
 is unusable). `/healthz` answers 503 only for `error`, so a load balancer keeps a node that merely
 has a stale index, while a monitor alerts on anything but `ok`.
 """
@@ -15,6 +16,7 @@ from importlib.metadata import version
 
 from sqlalchemy import func, select
 
+from . import index_backlog
 from . import search as svc
 from .core import Library
 from .models import AppState, Document, QAEntry
@@ -45,6 +47,7 @@ def _documents(lib: Library) -> tuple[dict, int, dict | None, dict | None]:
         last = session.get(AppState, LAST_REPORT_KEY)
         due = session.get(AppState, DUE_STATE_KEY)
         counts.update(by_status=dict(by_status), source_missing=missing or 0)
+        counts["index_backlog"] = index_backlog.summary(session)
         return counts, records, dict(last.value) if last else None, dict(due.value) if due else None
 
 
@@ -116,6 +119,14 @@ def _last_reindex(last: dict | None) -> dict | None:
 def _problems(lib: Library, out: dict, db_records: int, due: dict | None) -> list[str]:
     problems = []
     index = out["index"]
+    behind = out["index_backlog"]
+    if behind["records"]:
+        problems.append(
+            f"index behind the database: {behind['records']} changed record(s) not yet in the "
+            f"index since {behind['since']}; retried on the next write, request cycle and daily "
+            "job; if this stays, check the index (or its folder's permissions) and run "
+            "`policylib reindex`"
+        )
     if not index["matches_database"]:
         problems.append(
             f"index holds {index['count']} records, database {db_records}: run `policylib reindex`"

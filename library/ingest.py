@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import resource
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
@@ -27,9 +26,10 @@ from sqlalchemy.orm import Session
 from parsers import ParsedDocument, ParseError, parse_file
 from parsers.docnumber import normalize_doc_number
 
-from . import indexing, linking
+from . import index_backlog, indexing, linking
 from .core import Library
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
+from .private_files import copy_private, private_dir
 from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
 from .validity import propose_replacements
@@ -58,7 +58,10 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
-    indexed: str = "none"  # none | refreshed | rebuilt | skipped
+    skipped: list[Skipped] = field(default_factory=list)  # links a folder walk did not follow
+    # none | refreshed | rebuilt | skipped | behind (the index failed: `policylib health` warns
+    # and the next write, request cycle or daily job retries)
+    indexed: str = "none"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -71,6 +74,7 @@ class IngestReport:
         return {
             "files": [asdict(f) for f in self.files],
             "counts": self.counts,
+            "skipped": [asdict(s) for s in self.skipped],
             "indexed": self.indexed,
         }
 
@@ -83,19 +87,43 @@ class _Candidate:
     mtime: float
 
 
-def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
+@dataclass
+class Skipped:
+    """A path a folder walk refused to follow, and why (said in the report)."""
+
+    path: str
+    reason: str
+
+
+def iter_files(paths: Iterable[Path | str], skipped: list[Skipped] | None = None) -> Iterator[Path]:
     """Files named directly are always tried; folders are walked for supported files.
 
     Hidden files, sidecar catalogues (metadata.csv) and README files describe a folder rather than
-    being documents of it, so a folder walk skips them.
+    being documents of it, so a folder walk skips them. A walk never follows a symbolic link, and
+    never takes a file whose real path lies outside the folder: a link dropped into a shared folder
+    must not publish a server file at /documents/N/original. Each such path is added to `skipped`.
     """
     for p in map(Path, paths):
         if p.is_dir():
+            root = p.resolve()
             for child in sorted(p.rglob("*")):
-                if child.is_file() and _walkable(child, p):
+                reason = _outside(child, root)
+                if reason:
+                    if skipped is not None:
+                        skipped.append(Skipped(str(child), reason))
+                elif child.is_file() and _walkable(child, p):
                     yield child
         else:
             yield p
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    """Why a walk must not follow `path`, or None."""
+    if path.is_symlink():
+        return "符号链接，已跳过 / symbolic link skipped: copy the file into the folder instead"
+    if not path.resolve().is_relative_to(root):
+        return "实际路径不在该文件夹内，已跳过 / real path outside the folder, skipped"
+    return None
 
 
 def _walkable(path: Path, root: Path) -> bool:
@@ -194,9 +222,9 @@ def store_original(lib: Library, path: Path, sha256: str) -> None:
     dest = lib.settings.originals_dir / sha256[:2] / sha256
     if dest.exists():
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)
     tmp = dest.with_suffix(".part")
-    shutil.copyfile(path, tmp)
+    copy_private(path, tmp)  # 0600: an original may be a draft not yet public
     os.replace(tmp, dest)
 
 
@@ -393,8 +421,10 @@ def ingest_paths(
     """Ingest files and folders; see the module docstring for the guarantees."""
     today = today or date.today()
     max_bytes = lib.settings.max_file_mb * 1024 * 1024
-    files = [p.resolve() if p.exists() else p for p in iter_files(paths)]
     report = IngestReport()
+    files = [p.resolve() if p.exists() else p for p in iter_files(paths, report.skipped)]
+    for item in report.skipped:
+        log.warning("ingest skipped path=%s reason=%s", item.path, item.reason)
     sidecars = load_sidecars(paths)
     to_parse: list[_Candidate] = []
 
@@ -424,7 +454,7 @@ def ingest_paths(
         if not chunk:
             break
         outcomes, changed = _store_chunk(
-            lib, [(by_path[p], parsed) for p, parsed in chunk], today, sidecars
+            lib, [(by_path[p], parsed) for p, parsed in chunk], today, sidecars, index
         )
         for outcome in outcomes:
             emit(outcome)
@@ -458,21 +488,29 @@ class _Changed:
 
 
 def _store_chunk(
-    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar
+    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar, index: bool
 ) -> tuple[list[FileOutcome], _Changed]:
     """Store a chunk in one transaction (fast); if any file in it cannot be stored, roll the chunk
     back and store it again file by file, each in a savepoint, so only that file fails."""
     try:
-        return _store_chunk_with(lib, chunk, today, sidecars, careful=False)
+        return _store_chunk_with(lib, chunk, today, sidecars, index, careful=False)
     except Exception:
         log.warning("chunk store failed; retrying file by file", exc_info=True)
-        return _store_chunk_with(lib, chunk, today, sidecars, careful=True)
+        return _store_chunk_with(lib, chunk, today, sidecars, index, careful=True)
 
 
 def _store_chunk_with(
-    lib: Library, chunk: list[_Parsed], today: date, sidecars: Sidecar, *, careful: bool
+    lib: Library,
+    chunk: list[_Parsed],
+    today: date,
+    sidecars: Sidecar,
+    index: bool,
+    *,
+    careful: bool,
 ) -> tuple[list[FileOutcome], _Changed]:
     with lib.db.session() as session:
+        if not index:  # the caller rebuilds (weekly reindex): nothing for a refresh to catch up
+            index_backlog.skip(session)
         store = _Store(lib, session, today, sidecars)
         stored = [(cand, _store_one(store, cand, parsed, careful)) for cand, parsed in chunk]
         store.finish()
@@ -520,7 +558,11 @@ def _update_index(lib: Library, changed: _Changed, index: bool) -> str:
     if not changed.doc_ids and not changed.qa_ids:
         return "none"
     if len(changed.doc_ids) + len(changed.qa_ids) > REBUILD_THRESHOLD:
-        indexing.rebuild(lib)
+        try:
+            indexing.rebuild(lib)
+        except Exception:  # the stored files stay; the backlog keeps the gap
+            log.exception("index rebuild after ingest failed; index behind the database")
+            return "behind"
         return "rebuilt"
-    indexing.refresh(lib, doc_ids=changed.doc_ids, qa_ids=changed.qa_ids)
-    return "refreshed"
+    ok = indexing.refresh(lib, doc_ids=changed.doc_ids, qa_ids=changed.qa_ids)
+    return "refreshed" if ok else "behind"

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 
 from .config import Settings
+from .private_files import open_private, private_dir
 
 FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 _configured: set[str] = set()
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files (and each one rotation starts) are 0600: they name people and addresses."""
+
+    def _open(self):  # the logging module's own signature
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        return os.fdopen(open_private(self.baseFilename, flags), self.mode, encoding=self.encoding)
 
 
 def setup_logging(settings: Settings) -> None:
@@ -19,8 +29,8 @@ def setup_logging(settings: Settings) -> None:
     if log_dir in _configured:
         return
     _configured.add(log_dir)
-    settings.log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    private_dir(settings.log_dir)
+    handler = PrivateRotatingFileHandler(
         settings.log_dir / "policylib.log", maxBytes=10_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter(FORMAT))

@@ -31,8 +31,9 @@ from sqlalchemy import select
 
 from . import audit, indexing
 from .core import Library
-from .ingest import OUTCOMES, FileOutcome, ingest_paths, iter_files
+from .ingest import OUTCOMES, FileOutcome, Skipped, ingest_paths, iter_files
 from .models import AppState, Document, SourceFile
+from .private_files import private_dir, write_private
 from .runlock import run_lock
 from .validity import apply_due_transitions
 
@@ -60,6 +61,7 @@ class ReindexReport:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     changed_files: list[dict] = field(default_factory=list)
     still_failing: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # symlinks and paths leaving the folders
     vanished: list[dict] = field(default_factory=list)
     reappeared: list[dict] = field(default_factory=list)
     transitions: list[dict] = field(default_factory=list)
@@ -72,7 +74,8 @@ class ReindexReport:
 
     def summary(self) -> dict:
         """What /healthz and the app state keep: the report without the per-file lists."""
-        lists = ("changed_files", "still_failing", "vanished", "reappeared", "transitions")
+        lists = ("changed_files", "still_failing", "skipped", "vanished", "reappeared")
+        lists += ("transitions",)
         out = {k: v for k, v in self.to_dict().items() if k not in lists}
         out.update({k: len(getattr(self, k)) for k in lists})
         return out
@@ -125,7 +128,9 @@ def _scan(
     recorded after a successful ingest (counted as unchanged); everything else goes to ingest,
     which decides by sha256.
     """
-    present = [p.resolve() for p in iter_files(folders)]
+    skipped: list[Skipped] = []
+    present = [p.resolve() for p in iter_files(folders, skipped)]
+    report.skipped = [asdict(s) for s in skipped]
     with lib.db.session() as session:
         known = {s.path: s for s in session.scalars(select(SourceFile))}
     report.scanned = len(present)
@@ -280,7 +285,7 @@ def _get_state(lib: Library, key: str) -> dict | None:
 def _rebuild(lib: Library, report: ReindexReport, reason: str) -> None:
     """The index builds a new generation, checks its count and a probe query, replays writes the
     web app made meanwhile, and only then swaps; any failure leaves the live generation serving."""
-    built = lib.index.rebuild(indexing.all_records(lib), expected_count=indexing.count_records(lib))
+    built = indexing.rebuild(lib)
     report.index.update(action="rebuilt", reason=reason, build=built)
 
 
@@ -387,7 +392,7 @@ def _finish(lib: Library, report: ReindexReport) -> None:
 
 
 def _write_report(lib: Library, report: ReindexReport) -> Path:
-    lib.settings.log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(lib.settings.log_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = lib.settings.log_dir / f"reindex-{stamp}.json"
     n = 1
@@ -395,9 +400,7 @@ def _write_report(lib: Library, report: ReindexReport) -> Path:
         n += 1
         path = lib.settings.log_dir / f"reindex-{stamp}-{n}.json"
     report.report_path = str(path)
-    path.write_text(
-        json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str), "utf-8"
-    )
+    write_private(path, json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
     return path
 
 

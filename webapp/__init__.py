@@ -10,6 +10,7 @@ from flask import Flask
 from library.core import Library
 
 from .auth import init_app as init_auth
+from .index_retry import init_app as init_index_retry
 from .production import setup_production
 
 # Modules of this package that each export `bp`, a Blueprint. Order matters only for url_prefix clashes.
@@ -35,4 +36,5 @@ def create_app(library: Library | None = None, config: dict[str, Any] | None = N
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
     init_auth(app)  # CSRF on every form, sign-in, its rate limit, secure cookies
     setup_production(app)
+    init_index_retry(app)  # a failed index refresh is retried on the request cycle
     return app

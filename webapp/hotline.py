@@ -49,8 +49,8 @@ from library.qa.entries import (
     list_topics,
     load_documents,
 )
-from library.qa.importer import apply as apply_import
-from library.qa.importer import load_upload, preview, save_upload
+from library.qa.importer import Parsed, load_upload, preview_parsed, save_upload
+from library.qa.importer import apply_parsed as apply_import
 from library.qa.search import HOTLINE_STATUSES, search_entries
 from library.qa.workflow import (
     approve,
@@ -455,7 +455,7 @@ def import_upload() -> Response | tuple[str, int] | str:
     return render_template("hotline/import.html", form=ImportForm(formdata=None))
 
 
-def _upload(token: str) -> tuple[bytes, dict]:
+def _upload(token: str) -> tuple[Parsed, dict]:
     try:
         return load_upload(get_library(), token)
     except QAError as exc:
@@ -465,10 +465,10 @@ def _upload(token: str) -> tuple[bytes, dict]:
 @bp.route("/import/<token>")
 @require_role(*EDITOR_ROLES)
 def import_preview(token: str) -> Response | str:
-    data, meta = _upload(token)
+    parsed, meta = _upload(token)
     with get_library().db.session() as s:
         try:
-            report = preview(s, meta["filename"], data)
+            report = preview_parsed(s, meta["filename"], parsed)
         except QAError as exc:
             abort(400, description=str(exc))
     if wants_json():
@@ -481,12 +481,12 @@ def import_preview(token: str) -> Response | str:
 @bp.route("/import/<token>/apply", methods=["POST"])
 @require_role(*EDITOR_ROLES)
 def import_apply(token: str) -> Response | str:
-    data, meta = _upload(token)
+    parsed, meta = _upload(token)
     if not ActionForm().validate():
         abort(400, description="表单无效，请刷新页面后重试。")
     try:
         report = commit_and_index(
-            get_library(), lambda s: apply_import(s, meta["filename"], data, actor=actor_name())
+            get_library(), lambda s: apply_import(s, meta["filename"], parsed, actor=actor_name())
         )
     except QAError as exc:
         abort(400, description=str(exc))

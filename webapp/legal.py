@@ -273,7 +273,7 @@ def cleanup_upload_submit() -> Response | tuple[str, int]:
     return render_template("legal/cleanup_upload.html", form=form), 400
 
 
-def _load(token: str) -> tuple[bytes, dict]:
+def _load(token: str) -> tuple[list[cleanup.SheetRow], dict]:
     try:
         return cleanup.load_upload(get_library(), token)
     except cleanup.CleanupError as exc:
@@ -283,8 +283,8 @@ def _load(token: str) -> tuple[bytes, dict]:
 @bp.route("/cleanup/<token>", methods=["GET"])
 @require_role("legal")
 def cleanup_preview(token: str) -> Response | str:
-    data, meta = _load(token)
-    preview = cleanup.preview_file(get_library(), data, today())
+    rows, meta = _load(token)
+    preview = cleanup.preview_rows(get_library(), rows, today())
     if wants_json():
         return jsonify({"token": token, **meta, **preview.as_dict()})
     show = request.args.get("show", "all")
@@ -305,7 +305,7 @@ def cleanup_preview(token: str) -> Response | str:
 @bp.route("/cleanup/<token>/apply", methods=["POST"])
 @require_role("legal")
 def cleanup_apply(token: str) -> Response | str | tuple[str, int]:
-    data, meta = _load(token)
+    rows, meta = _load(token)
     form = ApplyForm()
     picks = {}
     for key, value in request.form.items():
@@ -316,7 +316,7 @@ def cleanup_apply(token: str) -> Response | str | tuple[str, int]:
         try:
             result = cleanup.apply_sheet(
                 get_library(),
-                data,
+                rows,
                 actor=actor_name(),
                 filename=meta.get("filename", "清理结果表"),
                 basis=form.basis.data,

@@ -3,7 +3,7 @@
 from .audit import AuditEntry
 from .base import Base, utcnow
 from .documents import KINDS, Document, DocumentRevision, SourceFile
-from .ops import AppState
+from .ops import AppState, IndexBacklog
 from .qa import (
     QA_STATUS_LABELS,
     QA_STATUSES,
@@ -25,6 +25,7 @@ __all__ = [
     "DocumentRevision",
     "SourceFile",
     "AppState",
+    "IndexBacklog",
     "AuditEntry",
     "ROLES",
     "User",

@@ -1,4 +1,4 @@
-"""Operational records: key/value state such as the last reindex report."""
+"""Operational records: key/value state such as the last reindex report, and the index backlog."""
 
 from __future__ import annotations
 
@@ -16,3 +16,15 @@ class AppState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IndexBacklog(Base):
+    """A search record ("doc:12", "qa:3") changed in the database and not yet refreshed in the
+    index. Written in the same transaction as the change, deleted only after a successful refresh,
+    so a failed refresh leaves a durable trace that health reports and the next refresh retries."""
+
+    __tablename__ = "index_backlog"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

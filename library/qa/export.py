@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..core import Library
 from ..models import QAEntry
+from ..spreadsheet_cells import neutralise_row
 from .entries import bases_current, entry_dict, load_documents
 
 FORMATS = {
@@ -89,13 +90,14 @@ def records_etag(records: list[dict]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
-def _row(record: dict) -> list[str]:
+def _row(record: dict) -> list[object]:
+    """One table row, every cell neutralised: the public can read this export into a spreadsheet."""
     values = record | {
         "status": "published",
         "similar_questions": "|".join(record["similar_questions"]),
         "basis": "|".join(b["ref"] for b in record["basis"]),
     }
-    return ["" if values.get(c) is None else str(values[c]) for c in TABLE_COLUMNS]
+    return neutralise_row("" if values.get(c) is None else str(values[c]) for c in TABLE_COLUMNS)
 
 
 def to_json(records: list[dict]) -> bytes:

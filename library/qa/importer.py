@@ -9,23 +9,19 @@ the bad ones; a row never half-applies and nothing stored changes for a row in e
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import re
-import secrets
-import zipfile
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
 from pathlib import Path
 
-from charset_normalizer import from_bytes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Library
-from ..models import QAEntry, utcnow
+from ..models import QAEntry
+from ..sheet_reader import SheetError
+from ..sheet_reader import read_table as read_sheet_table
+from ..uploads import UploadStore
 from .entries import (
     BasisResolver,
     EntryInput,
@@ -42,8 +38,6 @@ from .workflow import commit_and_index, create_entry, get_entry, set_status, upd
 log = logging.getLogger("policylib.qa")
 
 MAX_ROWS = 20_000
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_XLSX_INFLATED = 300 * 1024 * 1024
 FORMATS = ("xlsx", "csv", "json")
 # Column names accepted, English and Chinese, compared without case, spaces or underscores.
 COLUMNS = {
@@ -111,99 +105,7 @@ class ImportReport:
 # --- reading files -----------------------------------------------------------------------------
 
 
-def detect_format(filename: str, data: bytes) -> str:
-    """By content first (a zip is XLSX, `[`/`{` is JSON), then by extension."""
-    if data[:4] == b"PK\x03\x04":
-        return "xlsx"
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] in (b"[", b"{"):
-        return "json"
-    ext = Path(filename).suffix.lower().lstrip(".")
-    if ext in ("xls", "xlsm"):
-        raise QAError(
-            f"{filename}：不支持旧版 .xls 格式；请在表格软件中另存为 .xlsx 或 .csv 后再导入。"
-        )
-    return ext if ext in FORMATS else "csv"
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _xlsx_rows(filename: str, data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            inflated = sum(i.file_size for i in zf.infolist())
-    except zipfile.BadZipFile as exc:
-        raise QAError(
-            f"{filename}：不是有效的 XLSX 文件（压缩包已损坏）；请重新导出后再试。"
-        ) from exc
-    if inflated > MAX_XLSX_INFLATED:
-        raise QAError(f"{filename}：表格解压后过大（{inflated // 2**20} MB）；请拆分后分批导入。")
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise QAError(
-            f"{filename}：无法读取 XLSX 文件（{exc.__class__.__name__}）；请用表格软件打开另存后再试。"
-        ) from exc
-    try:
-        rows = []
-        for row in wb.worksheets[0].iter_rows(values_only=True):
-            rows.append([_cell(v) for v in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        wb.close()
-
-
-def _decode(filename: str, data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    best = from_bytes(data).best()
-    if best is None:
-        raise QAError(f"{filename}：无法识别文件编码；请另存为 UTF-8 编码的 CSV 后再导入。")
-    return str(best)
-
-
-def _csv_rows(filename: str, data: bytes) -> list[list[str]]:
-    if b"\x00" in data[:4096]:
-        raise QAError(
-            f"{filename}：文件内容不是文本表格（含二进制数据）；请导出为 CSV、XLSX 或 JSON。"
-        )
-    text = _decode(filename, data)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first.count) if first else ","
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows = []
-        for row in reader:
-            rows.append([c.strip() for c in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    except csv.Error as exc:
-        raise QAError(f"{filename}：CSV 格式有误（{exc}）；请检查引号是否成对。") from exc
-
-
-def _json_records(filename: str, data: bytes) -> list[dict]:
-    try:
-        doc = json.loads(_decode(filename, data))
-    except json.JSONDecodeError as exc:
-        raise QAError(f"{filename}：JSON 格式有误（第 {exc.lineno} 行：{exc.msg}）。") from exc
+def _json_records(filename: str, doc: object) -> list[dict]:
     if isinstance(doc, dict):
         doc = next((doc[k] for k in ("entries", "items", "data", "results") if k in doc), None)
     if not isinstance(doc, list):
@@ -231,19 +133,21 @@ def _check_columns(filename: str, found: set[str]) -> None:
         )
 
 
-def read_table(
-    filename: str, data: bytes
-) -> tuple[str, list[str], list[str], list[tuple[int, dict]]]:
-    """(format, recognised columns, ignored columns, [(row number, {column: value})])."""
-    if not data:
-        raise QAError(f"{filename}：文件为空。")
-    if len(data) > MAX_FILE_BYTES:
-        raise QAError(f"{filename}：文件超过 {MAX_FILE_BYTES // 2**20} MB；请拆分后分批导入。")
-    fmt = detect_format(filename, data)
+Parsed = tuple[str, list[str], list[str], list[tuple[int, dict]]]
+
+
+def read_table(filename: str, data: bytes) -> Parsed:
+    """(format, recognised columns, ignored columns, [(row number, {column: value})]), read by
+    the one sheet reader the cleanup upload uses too, with its limits."""
+    try:
+        table = read_sheet_table(filename, data, max_rows=MAX_ROWS, formats=FORMATS)
+    except SheetError as exc:
+        raise QAError(str(exc)) from exc
+    fmt = table.format
     if fmt == "json":
         records = []
         headers: dict[str, None] = {}
-        for pos, obj in enumerate(_json_records(filename, data), start=1):
+        for pos, obj in enumerate(_json_records(filename, table.document), start=1):
             if not isinstance(obj, dict):
                 records.append((pos, {"__error__": "该项不是对象"}))
                 continue
@@ -253,7 +157,7 @@ def read_table(
         mapping, ignored = _header_map(list(headers))
         _check_columns(filename, set(mapping.values()))
         return fmt, list(mapping.values()), ignored, records
-    table = _xlsx_rows(filename, data) if fmt == "xlsx" else _csv_rows(filename, data)
+    table = table.rows
     start = next((i for i, r in enumerate(table) if any(c for c in r)), None)
     if start is None:
         raise QAError(f"{filename}：文件中没有任何数据行。")
@@ -382,7 +286,12 @@ def _plan(session: Session, columns: list[str], records: list[tuple[int, dict]])
 
 def preview(session: Session, filename: str, data: bytes) -> ImportReport:
     """What applying the file would do, row by row; writes nothing."""
-    fmt, columns, ignored, records = read_table(filename, data)
+    return preview_parsed(session, filename, read_table(filename, data))
+
+
+def preview_parsed(session: Session, filename: str, parsed: Parsed) -> ImportReport:
+    """`preview` of a file already read (an upload is parsed once, see `save_upload`)."""
+    fmt, columns, ignored, records = parsed
     plans = _plan(session, columns, records)
     return ImportReport(filename, fmt, columns, ignored, [p.result for p in plans])
 
@@ -407,7 +316,12 @@ def _apply_plan(session: Session, plan: _Plan, actor: str, resolver: BasisResolv
 
 def apply(session: Session, filename: str, data: bytes, *, actor: str) -> ImportReport:
     """Write every good row, each in its own savepoint; bad rows are reported and skipped."""
-    fmt, columns, ignored, records = read_table(filename, data)
+    return apply_parsed(session, filename, read_table(filename, data), actor=actor)
+
+
+def apply_parsed(session: Session, filename: str, parsed: Parsed, *, actor: str) -> ImportReport:
+    """`apply` of a file already read (an upload kept by `save_upload`)."""
+    fmt, columns, ignored, records = parsed
     plans = _plan(session, columns, records)
     resolver = BasisResolver(session)
     for plan in plans:
@@ -434,30 +348,20 @@ def import_file(lib: Library, path: Path, *, actor: str, write: bool) -> ImportR
 
 # --- uploads kept between the web preview and apply -------------------------------------------
 
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
-
-def _uploads(lib: Library) -> Path:
-    folder = lib.settings.home / "uploads" / "qa"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _store(lib: Library) -> UploadStore:
+    return UploadStore(lib, "qa", QAError, "问答表")
 
 
 def save_upload(lib: Library, data: bytes, *, filename: str, actor: str) -> str:
-    """Keep an uploaded file for preview then apply; refuses a file that cannot be read now."""
-    read_table(filename, data)
-    token = secrets.token_hex(16)
-    (_uploads(lib) / f"{token}.bin").write_bytes(data)
-    meta = {"filename": filename, "actor": actor, "at": utcnow().isoformat()}
-    (_uploads(lib) / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-    return token
+    """Read an uploaded file once (refusing one that cannot be read now) and keep what was read
+    for preview then apply."""
+    parsed = read_table(filename, data)
+    return _store(lib).save(data, parsed, filename=filename, actor=actor)
 
 
-def load_upload(lib: Library, token: str) -> tuple[bytes, dict]:
-    if not _TOKEN.match(token or ""):
-        raise QAError("上传凭据无效；请重新上传问答表。")
-    path = _uploads(lib) / f"{token}.bin"
-    if not path.exists():
-        raise QAError("找不到先前上传的问答表（可能已被清除）；请重新上传。")
-    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    return path.read_bytes(), meta
+def load_upload(lib: Library, token: str) -> tuple[Parsed, dict]:
+    """The file as read at upload (format, columns, ignored columns, records) and its metadata."""
+    upload = _store(lib).load(token)
+    fmt, columns, ignored, records = upload.parsed
+    return (fmt, columns, ignored, [(n, raw) for n, raw in records]), upload.meta

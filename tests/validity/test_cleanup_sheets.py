@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cli import main
-from library import cleanup as cleanup_module
+from library import sheet_reader
 from library.cleanup import CleanupError, apply_sheet, preview_file, read_sheet, undo_batch
 from library.models import CleanupBatch, QAEntry, StatusChange
 from library.validity import change_status
@@ -168,9 +168,9 @@ def test_two_rows_naming_one_document_cannot_both_apply(lib, built):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "空的"),
+        (b"", "文件为空"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
-        (b"PK\x03\x04 this is not really a zip file", "无法读取该 Excel"),
+        (b"PK\x03\x04 this is not really a zip file", "不是有效的 XLSX 文件"),
         ("名称,说明\n甲,乙\n".encode(), "找不到表头"),
         ("文件名称,文号,清理结果\n".encode(), "没有可处理的行"),
     ],
@@ -235,6 +235,6 @@ def test_a_title_printed_with_its_issuer_in_front_still_matches(lib, new_doc):
 
 
 def test_a_sheet_that_unpacks_too_large_is_refused_before_reading(lib, built, monkeypatch):
-    monkeypatch.setattr(cleanup_module, "MAX_UNPACKED_BYTES", 4096)  # a real bomb is slow to build
+    monkeypatch.setattr(sheet_reader, "MAX_UNPACKED_BYTES", 4096)  # a real bomb is slow to build
     with pytest.raises(CleanupError, match="解压后超过"):
         preview_file(lib, as_xlsx())

@@ -116,7 +116,7 @@ def test_cleanup_upload_preview_apply_undo(clerk, lib):
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
-        (b"", "empty.csv", "上传的文件是空的"),
+        (b"", "empty.csv", "文件为空"),
         (b"not a sheet", "notes.txt", "只接受 .xlsx 或 .csv"),
         ("名称,说明\n甲,乙\n".encode(), "bad.csv", "找不到表头"),
     ],
