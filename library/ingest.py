@@ -29,6 +29,7 @@ from parsers.docnumber import normalize_doc_number
 
 from . import indexing, linking
 from .core import Library
+from .corrections import keep_corrections
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
 from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
@@ -238,6 +239,7 @@ def _apply_parsed(doc: Document, parsed: ParsedDocument, sidecar: dict | None) -
     )
     if sidecar:
         _apply_sidecar(doc, sidecar)
+    keep_corrections(doc)  # a clerk's corrections outrank both the parser and the catalogue
 
 
 def _apply_sidecar(doc: Document, row: dict) -> None:
@@ -333,6 +335,7 @@ class _Store:
             )
         )
         _apply_parsed(doc, parsed, sidecar)
+        doc.review = None  # a new parse is checked again
         return "updated"
 
     def _record_source(
