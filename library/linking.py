@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from opencc import OpenCC
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from parsers.docnumber import normalize_doc_number
@@ -175,3 +175,25 @@ def link_by_hand(
     with lib.db.session() as session:
         touched = set_link_by_hand(session, interp_id, doc_id, actor=actor, reason=reason or "")
     indexing.refresh(lib, doc_ids=touched)
+
+
+def link_candidates(session: Session, doc: Document, q: str, limit: int = 20) -> list[Document]:
+    """What `doc` may be linked to, found by title or 文号: documents for an interpretation,
+    interpretations for a document."""
+    q = q.strip()[:200]
+    if not q:
+        return []
+    kind = "document" if doc.kind == "interpretation" else "interpretation"
+    like = f"%{q}%"
+    conditions = [
+        Document.title.ilike(like),
+        Document.doc_number.ilike(like),
+        Document.doc_number_norm == normalize_doc_number(q),
+    ]
+    stmt = (
+        select(Document)
+        .where(Document.kind == kind, Document.id != doc.id, or_(*conditions))
+        .order_by(Document.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

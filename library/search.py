@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from indexer.records import CURRENT_STATUSES
 
 from .core import Library
+from .corrections import corrected_fields, correction_history
 from .documents import document_dict
 from .ingest import original_path
 
@@ -453,6 +454,15 @@ def document_view(lib: Library, doc_id: int) -> dict | None:
             "interpretations": related["interpretations"],
             "qa": related["qa"],
             "status_history": _history(session, doc.id),
+            # What readers may know of hand corrections: which fields, when, why; never who.
+            "corrected_fields": [
+                {k: f.get(k) for k in ("field", "label", "at", "reason")}
+                for f in corrected_fields(doc)
+            ],
+            "correction_history": [
+                {k: h[k] for k in ("at", "action", "fields", "before", "after", "reason")}
+                for h in correction_history(session, doc.id)
+            ],
             "original_url": f"{document_url(doc.id)}/original" if original_file(lib, doc) else None,
         }
 
