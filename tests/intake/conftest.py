@@ -15,6 +15,7 @@ from library.ingest import ingest_paths
 from library.models import Document
 from tests.conftest import SAMPLES
 from tests.ops.support import configure
+from tests.validity.conftest import _light_argon2, accounts, app  # noqa: F401 - fixtures
 
 
 @pytest.fixture
