@@ -19,7 +19,8 @@ def _evidence(doc: Document, field: str) -> dict | None:
     for key in keys:
         ev = (doc.evidence or {}).get(key)
         if isinstance(ev, dict):
-            return {"value": ev.get("value"), "line": ev.get("line"), "source": ev.get("source")}
+            keys = ("value", "line", "source", "confidence")  # confidence: where a parser gives one
+            return {k: ev.get(k) for k in keys}
     return None
 
 

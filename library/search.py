@@ -462,6 +462,7 @@ def document_view(lib: Library, doc_id: int) -> dict | None:
             "correction_history": [
                 {k: h[k] for k in ("at", "action", "fields", "before", "after", "reason")}
                 for h in correction_history(session, doc.id)
+                if h["fields"]  # a confirm-as-checked changes no field
             ],
             "original_url": f"{document_url(doc.id)}/original" if original_file(lib, doc) else None,
         }

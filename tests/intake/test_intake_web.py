@@ -127,6 +127,8 @@ def test_queue_edit_revert_and_the_public_side(
     ]
     public = c.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert "人工核对更正：文号" in public
+    assert "信息更正记录" in public and f"文号：— → {NUMBER}" in public and "据原件补录" in public
+    assert "clerk" not in public.split("信息更正记录")[1].split("</table>")[0]
     doc_json = c.get(f"/api/documents/{doc_id}").get_json()
     assert [f["field"] for f in doc_json["corrected_fields"]] == ["doc_number"]
     assert "by" not in doc_json["corrected_fields"][0]  # staff names stay inside
