@@ -7,6 +7,7 @@ reference waits on the interpretation and resolves by itself when the document a
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 
 from opencc import OpenCC
@@ -15,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from parsers.docnumber import normalize_doc_number
 
-from . import audit, indexing
+from . import audit
 from .core import Library
 from .corrections import mark_corrected
 from .models import Document, utcnow
+from .validity import Touched, set_status
 
 _PUNCT = re.compile(r"[\s《》〈〉<>“”\"'‘’「」、，,。.:：;；!！?？()（）\[\]【】〔〕]")
 MIN_CONTAINED = 8
@@ -130,12 +132,41 @@ def _pair(session: Session, interp_id: int, doc_id: int | None) -> tuple[Documen
     return interp, doc
 
 
+def _follow_status(
+    session: Session, interp: Document, doc: Document, *, actor: str, today: date
+) -> Touched:
+    """An interpretation has the validity of the document it explains: a link to a repealed
+    document must never leave the interpretation shown as current. The change goes through
+    validity.set_status (history, audit, Q&A flags), made while the interpretation is unlinked."""
+    if interp.status == doc.status:
+        return Touched()
+    interp.interprets_id = None
+    session.flush()
+    return set_status(
+        session,
+        interp,
+        doc.status,
+        actor=actor,
+        reason=f"随所解读文件《{doc.title}》（#{doc.id}）的状态（人工关联）",
+        basis=f"所解读文件 #{doc.id}",
+        since=min(doc.status_since or today, today),
+        note=doc.status_note or ("随所解读文件" if doc.status == "partially_invalid" else None),
+        today=today,
+    )
+
+
 def set_link_by_hand(
-    session: Session, interp_id: int, doc_id: int | None, *, actor: str, reason: str
-) -> set[int]:
+    session: Session,
+    interp_id: int,
+    doc_id: int | None,
+    *,
+    actor: str,
+    reason: str,
+    today: date | None = None,
+) -> Touched:
     """Link an interpretation to a document (or unlink it, doc_id None) inside the caller's
-    transaction, remembered as a correction so automatic linking never undoes it; returns the
-    ids whose search records show the link."""
+    transaction, remembered as a correction so automatic linking never undoes it; the
+    interpretation takes the document's status. Returns what the index must refresh."""
     interp, doc = _pair(session, interp_id, doc_id)
     old = interp.interprets_id
     if old == doc_id:
@@ -153,6 +184,11 @@ def set_link_by_hand(
                 "reason": reason,
             }
         }
+    touched = Touched(doc_ids={interp.id} | {i for i in (old, doc_id) if i})
+    if doc is not None:
+        touched.merge(
+            _follow_status(session, interp, doc, actor=actor, today=today or date.today())
+        )
     interp.interprets_id = doc_id
     audit.record(
         session,
@@ -165,16 +201,24 @@ def set_link_by_hand(
         reason=reason,
     )
     session.flush()
-    return {interp.id} | {i for i in (old, doc_id) if i}
+    return touched
 
 
 def link_by_hand(
-    lib: Library, interp_id: int, doc_id: int | None, *, actor: str, reason: str | None = None
+    lib: Library,
+    interp_id: int,
+    doc_id: int | None,
+    *,
+    actor: str,
+    reason: str | None = None,
+    today: date | None = None,
 ) -> None:
     """`set_link_by_hand` in its own transaction, then the index: search shows the link at once."""
     with lib.db.session() as session:
-        touched = set_link_by_hand(session, interp_id, doc_id, actor=actor, reason=reason or "")
-    indexing.refresh(lib, doc_ids=touched)
+        touched = set_link_by_hand(
+            session, interp_id, doc_id, actor=actor, reason=reason or "", today=today
+        )
+    touched.refresh_index(lib)
 
 
 def link_candidates(session: Session, doc: Document, q: str, limit: int = 20) -> list[Document]:

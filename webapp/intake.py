@@ -31,6 +31,7 @@ from library.models import Document
 
 from .auth import actor_name, require_role
 from .context import get_library
+from .legal import today
 from .public import wants_json
 
 bp = Blueprint("intake", __name__, url_prefix="/legal/intake")
@@ -274,7 +275,9 @@ def unlink_submit(doc_id: int) -> Response:
 
 def _link(doc_id: int, interp: int, target: int | None, message: str) -> Response:
     try:
-        linking.link_by_hand(get_library(), interp, target, actor=actor_name(), reason=_reason())
+        linking.link_by_hand(
+            get_library(), interp, target, actor=actor_name(), reason=_reason(), today=today()
+        )
     except linking.LinkError as exc:
         flash(str(exc), "error")
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from library import audit, corrections, linking
+from library import audit, corrections, linking, validity
 from library.core import Library
 from library.ingest import ingest_paths
 from library.reindex import run_reindex
@@ -195,3 +195,22 @@ def test_an_unlinked_interpretation_is_not_relinked_automatically(
     )
     assert ingest_paths(seeded, [target]).counts["added"] == 1
     assert doc_of(seeded, interp).interprets_id is None
+
+
+def test_an_interpretation_linked_by_hand_takes_its_documents_status(seeded: Library) -> None:
+    """Linked to a repealed document, an interpretation is no longer shown as current."""
+    interp, target = seed_id(seeded, "000"), seed_id(seeded, "004")
+    validity.change_status(
+        seeded, target, "repealed", actor="clerk", reason="清理", basis="宣府发〔2024〕12号"
+    )
+    title = doc_of(seeded, interp).title
+    assert doc_of(seeded, interp).status == "valid"
+    current = search(seeded, parse_params({"q": title}))["results"]
+    assert interp in [r["id"] for r in current if r["type"] == "document"]
+    linking.link_by_hand(seeded, interp, target, actor="clerk")
+    assert doc_of(seeded, interp).status == "repealed"
+    current = search(seeded, parse_params({"q": title}))["results"]
+    assert interp not in [r["id"] for r in current if r["type"] == "document"]
+    with seeded.db.session() as s:
+        [change] = [c for c in validity.status_history(s, interp) if c["new_status"] == "repealed"]
+    assert change["actor"] == "clerk" and f"#{target}" in change["reason"]
