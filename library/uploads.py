@@ -145,8 +145,8 @@ def _unpack(zip_path: Path, label: str, root: Path, max_bytes: int) -> list[_Ent
                 continue
             budget -= info.file_size
             dest = root.joinpath(*PurePosixPath(name.replace("\\", "/")).parts)
-            dest.parent.mkdir(parents=True, exist_ok=True)
             try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as src:
                     ok = _copy_capped(src, dest, max_bytes)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:

@@ -21,8 +21,8 @@ def seeds_zip(folder: str = "seeds") -> bytes:
 
 
 def hostile_zip() -> bytes:
-    """Path traversal, an absolute path, a symbolic link, a zip bomb and a program, plus one good
-    text so the test can see the batch went on."""
+    """Path traversal, an absolute path, a symbolic link, a zip bomb, a program and a file that
+    blocks a folder's name, plus one good text so the test can see the batch went on."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("../../escape.txt", "关于越界路径的通知\n正文。\n")
@@ -32,6 +32,8 @@ def hostile_zip() -> bytes:
         z.writestr(link, "/etc/passwd")
         z.writestr("bomb.txt", b"0" * (40 * 1024 * 1024))  # under the size limit, about 1000:1
         z.writestr("tool.exe", b"MZ\x90\x00 not a document")
+        z.writestr("clash", b"a file where a folder of the same name follows")
+        z.writestr("clash/冲突.txt", "同名的文件与文件夹\n".encode())
         z.writestr(
             "ok/关于测试上传的通知.txt",
             "关于测试上传的通知\n宣府办〔2024〕3号\n各乡镇人民政府：现就上传测试通知如下。\n"

@@ -45,6 +45,8 @@ def test_a_zip_of_the_seeds_in_every_format_and_a_hostile_zip(lib: Library) -> N
     assert "符号链接" in refused["evil-link.txt"]
     assert "压缩炸弹" in refused["bomb.txt"]
     assert "不支持的文件类型" in refused["tool.exe"]
+    assert "无法解压" in refused["clash/冲突.txt"]  # "clash" is a file already
+    assert "不支持的文件类型" in refused["clash"]
     assert got["hostile.zip/ok/关于测试上传的通知.txt"][0] == "added"
     assert not (lib.settings.home.parent / "escape.txt").exists()
     assert not uploads.uploads_dir(lib, batch_id).exists()  # originals are kept by ingest
