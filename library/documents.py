@@ -38,6 +38,7 @@ def document_dict(doc: Document, *, with_text: bool = False) -> dict:
         "source_missing": doc.source_missing,
         "evidence": {k: v for k, v in (doc.evidence or {}).items() if isinstance(v, dict)},
         "warnings": list(doc.warnings or []),
+        "corrections": dict(doc.corrections or {}),
     }
     if with_text:
         data["text"] = doc.text

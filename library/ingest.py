@@ -28,6 +28,7 @@ from parsers.docnumber import normalize_doc_number
 
 from . import index_backlog, indexing, linking
 from .core import Library
+from .corrections import keep_corrections
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
 from .private_files import copy_private, private_dir
 from .qa.extract import drafts_from_interpretation, link_pending_bases
@@ -266,6 +267,7 @@ def _apply_parsed(doc: Document, parsed: ParsedDocument, sidecar: dict | None) -
     )
     if sidecar:
         _apply_sidecar(doc, sidecar)
+    keep_corrections(doc)  # a clerk's corrections outrank both the parser and the catalogue
 
 
 def _apply_sidecar(doc: Document, row: dict) -> None:
@@ -361,6 +363,7 @@ class _Store:
             )
         )
         _apply_parsed(doc, parsed, sidecar)
+        doc.review = None  # a new parse is checked again
         return "updated"
 
     def _record_source(

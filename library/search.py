@@ -23,6 +23,7 @@ from indexer.records import CURRENT_STATUSES
 from parsers.docnumber import find_doc_numbers, normalize_doc_number
 
 from .core import Library
+from .corrections import corrected_fields, correction_history
 from .documents import document_dict
 from .ingest import original_path
 
@@ -451,6 +452,16 @@ def document_view(lib: Library, doc_id: int) -> dict | None:
             "qa": related["qa"],
             "status_history": _history(session, doc.id),
             "has_original": original_file(lib, doc) is not None,
+            # What readers may know of hand corrections: which fields, when, why; never who.
+            "corrected_fields": [
+                {k: f.get(k) for k in ("field", "label", "at", "reason")}
+                for f in corrected_fields(doc)
+            ],
+            "correction_history": [
+                {k: h[k] for k in ("at", "action", "fields", "before", "after", "reason")}
+                for h in correction_history(session, doc.id)
+                if h["fields"]  # a confirm-as-checked changes no field
+            ],
         }
 
 

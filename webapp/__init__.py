@@ -14,7 +14,7 @@ from .index_retry import init_app as init_index_retry
 from .production import setup_production
 
 # Modules of this package that each export `bp`, a Blueprint. Order matters only for url_prefix clashes.
-BLUEPRINT_MODULES = ["public", "api", "auth", "legal", "hotline", "qa_api"]
+BLUEPRINT_MODULES = ["public", "api", "auth", "legal", "intake", "hotline", "qa_api"]
 
 
 def create_app(library: Library | None = None, config: dict[str, Any] | None = None) -> Flask:

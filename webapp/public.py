@@ -26,6 +26,7 @@ from flask import (
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
+from library import catalogue
 from library import search as svc
 from library.models import STATUS_LABELS, Document
 
@@ -275,22 +276,24 @@ def original(raw_id: str) -> Response:
 
 @bp.route("/documents")
 def documents() -> Response | str:
+    """The catalogue: every document browsable by kind, status, issuer, year, level and topic."""
     try:
         params = svc.parse_params(request.args.to_dict(flat=False))
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
-    listing = with_urls(
-        svc.list_documents(
-            get_library(),
-            page=params.page,
-            per_page=params.per_page,
-            include_all=params.include_all,
-        )
-    )
+    listing = with_urls(catalogue.browse(get_library(), params.with_(q="")))
     if wants_json():
         return jsonify(listing)
 
-    def page_url(n: int) -> str:
-        return url_for("public.documents", page=n, **({"all": 1} if params.include_all else {}))
+    def url(p: svc.SearchParams) -> str:
+        pairs = p.with_(q="").args()
+        return url_for("public.documents") + ("?" + urlencode(pairs) if pairs else "")
 
-    return render_template("public/documents.html", listing=listing, page_url=page_url)
+    return render_template(
+        "public/documents.html",
+        listing=listing,
+        params=params,
+        facets=svc.FACETS,
+        url=url,
+        page_url=lambda n: url(params.with_(page=n)),
+    )

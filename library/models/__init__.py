@@ -3,6 +3,7 @@
 from .audit import AuditEntry
 from .base import Base, utcnow
 from .documents import KINDS, Document, DocumentRevision, SourceFile
+from .intake import UPLOAD_STATES, UploadBatch
 from .ops import AppState, IndexBacklog
 from .qa import (
     QA_STATUS_LABELS,
@@ -24,6 +25,8 @@ __all__ = [
     "Document",
     "DocumentRevision",
     "SourceFile",
+    "UPLOAD_STATES",
+    "UploadBatch",
     "AppState",
     "IndexBacklog",
     "AuditEntry",

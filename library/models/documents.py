@@ -43,6 +43,12 @@ class Document(Base):
     original_sha256: Mapped[str | None] = mapped_column(String(64))
     original_size: Mapped[int | None]
     source_missing: Mapped[bool] = mapped_column(default=False)
+    # Fields a clerk corrected by hand: {field: {"value", "parser", "by", "at", "reason"}}; ingest
+    # keeps these values over the parser's and records the parser's latest guess beside them.
+    corrections: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
+    # The check queue's state: which reasons a clerk has dealt with, by whom and when; cleared
+    # when a changed file is re-parsed, so a new parse is checked again.
+    review: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

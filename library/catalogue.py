@@ -1,0 +1,129 @@
+"""The catalogue (标准目录): every document browsable by the facets search has, with counts.
+
+It reads the database, not the index: the catalogue is the authoritative list, and a clerk's
+correction or link shows here the moment it is committed. Filters are the search's
+(`SearchParams`: kind, status, issuer, year, level, topic, `all`), so a catalogue link and a
+search link mean the same thing. Each facet counts the documents matching every *other* filter,
+so the alternatives to a chosen value stay visible; years are listed newest first.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Integer, cast, func, select
+from sqlalchemy.orm import Session
+
+from indexer.records import CURRENT_STATUSES
+
+from .core import Library
+from .models import STATUS_LABELS, Document
+from .search import FACETS, KIND_LABELS, SearchParams, status_label
+
+FACET_LIMIT = 30
+
+
+def _year() -> ColumnElement:
+    """The year a reader files a document under: published, else signed, else effective (as the
+    index's year facet)."""
+    when = func.coalesce(Document.published_date, Document.signed_date, Document.effective_date)
+    return cast(func.extract("year", when), Integer)
+
+
+def _column(facet: str) -> ColumnElement:
+    return {
+        "kind": Document.kind,
+        "status": Document.status,
+        "issuer": Document.issuer,
+        "level": Document.level,
+        "topic": Document.topic,
+        "year": _year(),
+    }[facet]
+
+
+def _conditions(params: SearchParams, skip: str | None = None) -> list[ColumnElement]:
+    where: list[ColumnElement] = []
+    for facet in FACETS:
+        if facet == skip:
+            continue
+        chosen = params.selected(facet)
+        if facet == "status" and not chosen and not params.include_all:
+            chosen = tuple(CURRENT_STATUSES)
+        if chosen:
+            values = [int(v) for v in chosen] if facet == "year" else list(chosen)
+            where.append(_column(facet).in_(values))
+    return where
+
+
+def _label(facet: str, value: str) -> str:
+    if facet == "kind":
+        return KIND_LABELS.get(value, value)
+    if facet == "status":
+        return STATUS_LABELS.get(value, value)
+    return value
+
+
+def _facet(session: Session, params: SearchParams, facet: str) -> list[dict]:
+    col = _column(facet)
+    n = func.count()
+    stmt = select(col, n).where(col.is_not(None), *_conditions(params, skip=facet)).group_by(col)
+    stmt = stmt.order_by(col.desc()) if facet == "year" else stmt.order_by(n.desc(), col)
+    rows = session.execute(stmt.limit(FACET_LIMIT)).all()
+    chosen = params.selected(facet)
+    return [
+        {
+            "value": str(value),
+            "label": _label(facet, str(value)),
+            "count": count,
+            "selected": str(value) in chosen,
+        }
+        for value, count in rows
+        if str(value) != ""
+    ]
+
+
+def _summary(doc: Document) -> dict:
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "kind": doc.kind,
+        "doc_number": doc.doc_number,
+        "issuer": doc.issuer,
+        "status": doc.status,
+        "status_label": status_label(doc.status),
+        "is_current": doc.status in CURRENT_STATUSES,
+        "signed_date": doc.signed_date.isoformat() if doc.signed_date else None,
+        "published_date": doc.published_date.isoformat() if doc.published_date else None,
+        "effective_date": doc.effective_date.isoformat() if doc.effective_date else None,
+        "level": doc.level,
+        "topic": doc.topic,
+        "interprets": doc.interprets_id,
+        "ref": f"doc:{doc.id}",
+    }
+
+
+def browse(lib: Library, params: SearchParams) -> dict:
+    """One catalogue page: the matching documents, newest first, and every facet with counts."""
+    newest = func.coalesce(Document.published_date, Document.signed_date, Document.effective_date)
+    columns = [getattr(Document, c) for c in ("id", "title", "kind", "doc_number", "issuer")]
+    columns += [getattr(Document, c) for c in ("status", "signed_date", "published_date")]
+    columns += [Document.effective_date, Document.level, Document.topic, Document.interprets_id]
+    where = _conditions(params)
+    with lib.db.session() as session:
+        total = session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
+        rows = session.execute(
+            select(*columns)
+            .where(*where)
+            .order_by(newest.desc().nulls_last(), Document.id.desc())
+            .offset((params.page - 1) * params.per_page)
+            .limit(params.per_page)
+        ).all()
+        facets = {name: _facet(session, params, name) for name in FACETS}
+    return {
+        "total": total,
+        "page": params.page,
+        "per_page": params.per_page,
+        "pages": max(1, -(-total // params.per_page)),
+        "include_all": params.include_all,
+        "filters": {name: list(params.selected(name)) for name in FACETS if params.selected(name)},
+        "facets": facets,
+        "results": [_summary(row) for row in rows],
+    }
