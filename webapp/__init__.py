@@ -10,6 +10,9 @@ from flask import Flask
 from library.core import Library
 
 from .auth import init_app as init_auth
+from .errors import register_error_handlers
+from .headers import register_security_headers
+from .params import register_converters
 from .production import setup_production
 
 # Modules of this package that each export `bp`, a Blueprint. Order matters only for url_prefix clashes.
@@ -31,8 +34,11 @@ def create_app(library: Library | None = None, config: dict[str, Any] | None = N
     if config:
         app.config.update(config)
     app.extensions["policylib"] = lib
+    register_converters(app)
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
+    register_error_handlers(app)
     init_auth(app)  # CSRF on every form, sign-in, its rate limit, secure cookies
+    register_security_headers(app)
     setup_production(app)
     return app

@@ -14,9 +14,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from library import search as svc
 from library.health import health
+from library.inputs import parse_id
 
 from .context import get_library
-from .public import error_response
+from .errors import error_response
 
 bp = Blueprint("api", __name__)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
@@ -58,7 +59,7 @@ def documents() -> Response:
 
 @bp.route("/api/documents/<raw_id>")
 def document(raw_id: str) -> Response:
-    doc_id = svc.parse_id(raw_id)
+    doc_id = parse_id(raw_id)
     view = svc.document_view(get_library(), doc_id) if doc_id else None
     if view is None:
         return error_response(404, f"编号为 {raw_id[:20]} 的文件不存在。", "id")

@@ -44,8 +44,9 @@ from wtforms.validators import DataRequired, Length
 from library import users as accounts
 from library.models import User
 
-from .context import get_library
-from .public import error_response, safe_next, wants_json
+from .context import get_library, wants_json
+from .errors import error_response
+from .params import safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("policylib.web.auth")
