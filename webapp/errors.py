@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from .context import wants_json
@@ -51,7 +52,13 @@ def error_body(code: int, message: str | None = None, param: str | None = None) 
 
 def error_response(code: int, message: str | None = None, param: str | None = None) -> Response:
     body = error_body(code, message, param)
-    if request.path.startswith("/api/") or request.path == "/healthz" or wants_json():
+    as_json = (
+        request_ctx.url_adapter is None  # a Host outside TRUSTED_HOSTS: no links to draw a page
+        or request.path.startswith("/api/")
+        or request.path == "/healthz"
+        or wants_json()
+    )
+    if as_json:
         resp = jsonify(body)
     else:
         resp = make_response(render_template("public/error.html", **body["error"]))
