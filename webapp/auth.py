@@ -135,7 +135,7 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
-def _throttled(wait: int) -> tuple[str, int] | Response:
+def _throttled(wait: int) -> Response:
     message = f"登录失败次数过多，请 {wait} 秒后再试。"
     resp = error_response(429, message)
     resp.headers["Retry-After"] = str(wait)
