@@ -65,6 +65,7 @@ def record_failure(session: Session, key: str, policy: Policy, now: datetime | N
     """Count one failure for `key` (atomically, whatever other processes do at the same moment);
     returns the count."""
     now = now or utcnow()
+    _forget_stale(session, policy, now)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stale = SignInFailure.last_failure_at < now - policy.forget_after
     stmt = (
@@ -88,6 +89,17 @@ def record_failure(session: Session, key: str, policy: Policy, now: datetime | N
         .execution_options(synchronize_session=False)
     )
     return failures
+
+
+def _forget_stale(session: Session, policy: Policy, now: datetime) -> None:
+    """Drop keys quiet for longer than they are remembered, so names typed by guessers do not
+    pile up in the table."""
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.last_failure_at < now - max(policy.forget_after, policy.max_delay),
+            SignInFailure.blocked_until.is_(None) | (SignInFailure.blocked_until < now),
+        )
+    )
 
 
 def clear(session: Session, key: str) -> None:

@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from library import signin_throttle as throttle
 from library.config import ConfigError, load_settings
 from library.core import Library
-from library.models import StaffSession, utcnow
+from library.models import SignInFailure, StaffSession, utcnow
 from tests.validity.conftest import PASSWORD, csrf_token, sign_in
 from webapp import create_app
 
@@ -194,3 +194,7 @@ def test_waits_grow_and_are_forgotten(lib: Library):
         later = t0 + timedelta(days=1)
         assert throttle.record_failure(s, key, policy, later) == 1, "an hour of quiet forgets"
         assert throttle.wait_seconds(s, [key], later) == 0
+        throttle.record_failure(s, "account:someone", throttle.ACCOUNT, t0)
+        throttle.record_failure(s, "account:guess", throttle.ACCOUNT, later)
+        keys = set(s.scalars(select(SignInFailure.key)))
+    assert keys == {key, "account:guess"}, "keys quiet for a day are swept out"
