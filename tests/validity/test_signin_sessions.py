@@ -7,6 +7,7 @@ one's already-loaded user and hide exactly what these tests check."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -114,6 +115,15 @@ def test_web_settings_are_checked(tmp_path, monkeypatch, line: str, message: str
 # --- throttling ------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def slow_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real policies with a first wait of ten minutes instead of one second, so a slow test
+    machine never sees a wait run out between two requests."""
+    for name in ("CLIENT", "ACCOUNT"):
+        policy = getattr(throttle, name)
+        monkeypatch.setattr(throttle, name, replace(policy, base_delay=timedelta(minutes=10)))
+
+
 def _proxied_app(lib: Library, proxies: int) -> Flask:
     lib.settings.trusted_proxies = proxies
     return create_app(lib, config={"TESTING": True})
@@ -129,7 +139,7 @@ def _attempt(client: FlaskClient, password: str, address: str, name: str = "cler
 
 
 def test_one_clients_failures_do_not_lock_out_another_behind_the_proxy(
-    lib: Library, accounts: dict[str, str], caplog: pytest.LogCaptureFixture
+    lib: Library, accounts: dict[str, str], caplog: pytest.LogCaptureFixture, slow_waits: None
 ):
     app = _proxied_app(lib, proxies=1)
     with caplog.at_level(logging.WARNING, logger="policylib.web.auth"):
@@ -142,7 +152,7 @@ def test_one_clients_failures_do_not_lock_out_another_behind_the_proxy(
 
 
 def test_a_spoofed_forwarded_for_is_ignored_without_a_trusted_proxy(
-    lib: Library, accounts: dict[str, str], caplog: pytest.LogCaptureFixture
+    lib: Library, accounts: dict[str, str], caplog: pytest.LogCaptureFixture, slow_waits: None
 ):
     app = _proxied_app(lib, proxies=0)
     with caplog.at_level(logging.WARNING, logger="policylib.web.auth"), app.test_client() as c:
@@ -155,7 +165,7 @@ def test_a_spoofed_forwarded_for_is_ignored_without_a_trusted_proxy(
 
 
 def test_two_app_instances_on_one_database_share_the_counts(
-    home, lib: Library, accounts: dict[str, str]
+    home, lib: Library, accounts: dict[str, str], slow_waits: None
 ):
     other_lib = Library.open(home)
     try:
@@ -170,7 +180,9 @@ def test_two_app_instances_on_one_database_share_the_counts(
         other_lib.close()
 
 
-def test_many_clients_guessing_one_account_are_slowed(lib: Library, accounts: dict[str, str]):
+def test_many_clients_guessing_one_account_are_slowed(
+    lib: Library, accounts: dict[str, str], slow_waits: None
+):
     app = _proxied_app(lib, proxies=1)
     c = app.test_client()
     for n in range(throttle.ACCOUNT.free_failures + 1):

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from library import signin_throttle
 from library.cli import main
 from library.models import AuditEntry, User
 from library.signin_throttle import CLIENT
@@ -93,7 +96,11 @@ def test_sign_in_lands_where_asked_but_never_off_site(app, accounts):
         assert resp.status_code == 303 and "evil" not in resp.headers["Location"]
 
 
-def test_repeated_failures_make_the_client_wait(app, accounts):
+def test_repeated_failures_make_the_client_wait(app, accounts, monkeypatch):
+    # a first wait of ten minutes, not one second: a slow machine must not see it run out
+    monkeypatch.setattr(
+        signin_throttle, "CLIENT", replace(CLIENT, base_delay=timedelta(minutes=10))
+    )
     with app.test_client() as c:
         token = csrf_token(c)
         wrong = {"name": "clerk", "password": "x", "csrf_token": token}
