@@ -46,7 +46,7 @@ from library import staff_sessions
 from library import users as accounts
 from library.models import User
 
-from .context import get_library, wants_json
+from .context import client_address, get_library, wants_json
 from .errors import error_response
 from .params import safe_next
 
@@ -130,11 +130,6 @@ def _landing(user: StaffUser) -> str:
     return request.script_root + DEFAULT_LANDING.get(user.role, "/")
 
 
-def _client() -> str:
-    """The caller's address: the socket's, or the one the trusted proxies reported (ProxyFix)."""
-    return request.remote_addr or "unknown"
-
-
 def _throttled(wait: int) -> Response:
     message = f"登录失败次数过多，请 {wait} 秒后再试。"
     resp = error_response(429, message)
@@ -145,15 +140,17 @@ def _throttled(wait: int) -> Response:
 def _sign_in(name: str, password: str) -> StaffUser | None | int:
     """The signed-in user; None for a wrong name or password; the seconds to wait (int) when
     this client or this account must wait before it may try again."""
-    keys = [throttle.client_key(_client()), throttle.account_key(name)]
+    keys = [throttle.client_key(client_address()), throttle.account_key(name)]
     with get_library().db.session() as s:
         wait = throttle.wait_seconds(s, keys)
         if wait:
-            log.warning("sign-in throttled name=%r client=%s wait=%ds", name, _client(), wait)
+            log.warning(
+                "sign-in throttled name=%r client=%s wait=%ds", name, client_address(), wait
+            )
             return wait
         user = accounts.authenticate(s, name, password)
         if user is None:
-            log.warning("sign-in failed name=%r client=%s", name, _client())
+            log.warning("sign-in failed name=%r client=%s", name, client_address())
             throttle.record_failure(s, keys[0], throttle.CLIENT)
             throttle.record_failure(s, keys[1], throttle.ACCOUNT)
             return None

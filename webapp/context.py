@@ -1,4 +1,4 @@
-"""What every view needs from its request: the Library, and whether the caller wants JSON."""
+"""What every view needs from its request: the Library, who is calling, whether it wants JSON."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from library.core import Library
 
 def get_library() -> Library:
     return current_app.extensions["policylib"]
+
+
+def client_address() -> str:
+    """The caller's address: the socket's, or the one the trusted proxies reported (ProxyFix,
+    set up by the factory from `trusted_proxies`)."""
+    return request.remote_addr or "unknown"
 
 
 def wants_json() -> bool:

@@ -1,6 +1,6 @@
 """Per-client rate limit on the public search and the JSON API (`/search`, `/api/*`).
 
-One shared bucket per client address (after the trusted-proxy rule, see webapp.proxies) for all
+One shared bucket per client address (after the trusted-proxy rule: `trusted_proxies`, ProxyFix in the factory) for all
 those routes, so a script cannot multiply its allowance by spreading over endpoints. The limit
 (`api_rate_limit`, default 120 a minute and 3,000 an hour) is far above what a person clicking
 through results does and finite for a script. Over it: 429 with `Retry-After`. Signed-in staff
@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 
+from .context import client_address
 from .errors import error_response
 
 SCOPE = "public-api"
@@ -26,10 +27,6 @@ SCOPE = "public-api"
 
 def _limited(rule: str) -> bool:
     return rule == "/search" or rule.startswith("/api/")
-
-
-def _client() -> str:
-    return request.remote_addr or "unknown"
 
 
 def _limit_value() -> str:
@@ -55,7 +52,7 @@ def init_rate_limits(app: Flask) -> None:
     settings = app.extensions["policylib"].settings
     app.config.setdefault("API_RATE_LIMIT", settings.api_rate_limit)
     limiter = Limiter(
-        _client,
+        client_address,
         app=app,
         storage_uri=settings.ratelimit_storage_uri,
         default_limits=[],
