@@ -42,7 +42,12 @@ def _free_port() -> int:
 
 def _env(home: Path, backend: str, database_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYLIB_")}
-    env.update(POLICYLIB_HOME=str(home), POLICYLIB_SEARCH_BACKEND=backend)
+    # every client asks from 127.0.0.1 as fast as it can: the per-client API limit would cap it
+    env.update(
+        POLICYLIB_HOME=str(home),
+        POLICYLIB_SEARCH_BACKEND=backend,
+        POLICYLIB_API_RATE_LIMIT="100000 per second",
+    )
     if database_url:
         env["POLICYLIB_DATABASE_URL"] = database_url
     return env

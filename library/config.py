@@ -7,6 +7,7 @@ backup is one folder and a second deployment is one more folder.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -20,7 +21,21 @@ ENV_PREFIX = "POLICYLIB_"
 CONFIG_NAME = "config.toml"
 SEARCH_BACKENDS = ("whoosh", "postgres")
 # Whole-number settings and the values they may take (workers 0: the server's own default).
-_RANGES = {"port": (1, 65535), "workers": (0, 1024), "max_file_mb": (1, 100_000)}
+_RANGES = {
+    "port": (1, 65535),
+    "workers": (0, 1024),
+    "max_file_mb": (1, 100_000),
+    "session_idle_minutes": (1, 24 * 60),
+    "session_max_hours": (1, 30 * 24),
+    "trusted_proxies": (0, 10),
+}
+# "120 per minute", "10/second;1000 per day": the limits package's notation, checked here so a
+# typo stops the server at start instead of at the first request.
+_RATE = re.compile(
+    r"\s*[0-9]+\s*(?:/|per)\s*(?:[0-9]+\s+)?(?:second|minute|hour|day|month|year)s?\s*",
+    re.IGNORECASE,
+)
+_STORAGE_SCHEMES = ("memory://", "redis://", "rediss://", "redis+unix://")
 
 
 class ConfigError(ValueError):
@@ -53,6 +68,27 @@ class Settings:
     log_level: str = "INFO"
     # Send the session cookie over HTTPS only; turn on behind TLS (POLICYLIB_SECURE_COOKIES=1).
     secure_cookies: bool = False
+    # The site is served over HTTPS: Secure cookies plus HSTS (POLICYLIB_HTTPS=1).
+    https: bool = False
+    # How many reverse proxies (nginx …) stand in front and may set X-Forwarded-For/-Proto.
+    trusted_proxies: int = 0
+    # Host names the site answers to (empty: any); others get 400.
+    trusted_hosts: list[str] = field(default_factory=list)
+    # The site's public address for the OpenAPI document (empty: a relative server URL).
+    public_base_url: str = ""
+    # Monitoring that sends "Authorization: Bearer <health_token>" sees /healthz in full.
+    health_token: str = ""
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Per client address on /api/* and /search; storage shared by processes when it is Redis.
+    api_rate_limit: str = "120 per minute;3000 per hour"
+    ratelimit_storage_uri: str = "memory://"
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request body the web server reads: one upload of `max_file_mb` plus a
+        megabyte for the form around it. Anything larger is refused before it is read."""
+        return (self.max_file_mb + 1) * 1024 * 1024
 
     @property
     def index_dir(self) -> Path:
@@ -104,12 +140,31 @@ def _checked(name: str, value: object, default: object, source: str) -> object:
     low, high = _RANGES.get(name, (None, None))
     if low is not None and not low <= value <= high:  # type: ignore[operator]
         raise ConfigError(f"{source}: {name} = {value!r} should be from {low} to {high}")
+    _check_text(name, value, source)
     if name == "search_backend" and value not in SEARCH_BACKENDS:
         raise ConfigError(
             f"unknown search_backend {value!r}: use 'whoosh' (the default) or 'postgres' "
             "(POLICYLIB_SEARCH_BACKEND or search_backend in config.toml)"
         )
     return value
+
+
+def _check_text(name: str, value: object, source: str) -> None:
+    """The string settings that have a grammar of their own."""
+    if name == "api_rate_limit" and not all(_RATE.fullmatch(p) for p in str(value).split(";")):
+        raise ConfigError(
+            f"{source}: api_rate_limit = {value!r} should look like '120 per minute' "
+            "(several joined by ';')"
+        )
+    if name == "ratelimit_storage_uri" and not str(value).startswith(_STORAGE_SCHEMES):
+        raise ConfigError(
+            f"{source}: ratelimit_storage_uri = {value!r} should be 'memory://' or a Redis URI "
+            "('redis://host:6379/0')"
+        )
+    if name == "public_base_url" and value and not str(value).startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{source}: public_base_url = {value!r} should start with https:// (or be empty)"
+        )
 
 
 def _read_toml(path: Path) -> dict:

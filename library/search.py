@@ -26,6 +26,7 @@ from .core import Library
 from .corrections import corrected_fields, correction_history
 from .documents import document_dict
 from .ingest import original_path
+from .inputs import parse_whole
 
 if TYPE_CHECKING:
     from indexer import SearchQuery
@@ -174,11 +175,12 @@ def _int(args: Mapping[str, Any], name: str, default: int, low: int, high: int, 
     raw = _one(args, name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_whole(raw, low, high)
+    if value is None:
         raise SearchParamError(
             name, f"{what}应为 {low} 到 {high} 之间的整数，收到的是“{raw[:20]}”。"
         )
-    return int(raw)
+    return value
 
 
 def _bool(args: Mapping[str, Any], name: str) -> bool:
@@ -523,9 +525,3 @@ def counts(lib: Library) -> dict[str, int]:
         "interpretations": by_kind.get("interpretation", 0),
         "qa": qa or 0,
     }
-
-
-def parse_id(raw: str | int | None) -> int | None:
-    """A positive database id from a path or argument, else None (so callers answer 404)."""
-    text = str(raw or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None

@@ -5,7 +5,6 @@ Every change to an account goes to the audit trail; a password never does, nor i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 
@@ -14,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, staff_sessions
 from .models import ROLES, User, utcnow
 
 log = logging.getLogger("policylib.users")
@@ -92,6 +91,8 @@ def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> 
             after={"disabled": disabled},
         )
         user.disabled = disabled
+    if disabled:
+        staff_sessions.end_all(session, user.id)
     return user
 
 
@@ -113,10 +114,11 @@ def set_role(session: Session, name: str, role: str, *, actor: str) -> User:
 
 
 def reset_password(session: Session, name: str, password: str, *, actor: str) -> User:
-    """A new hash also changes the session fingerprint, which signs the user out everywhere."""
+    """A new password also signs the user out everywhere."""
     _check_password(password)
     user = _require(session, name)
     user.password_hash = _hasher.hash(password)
+    staff_sessions.end_all(session, user.id)
     audit.record(
         session, actor=actor, action="user.reset_password", entity_type="user", entity_id=user.id
     )
@@ -139,8 +141,3 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     log.info("sign-in name=%r role=%s", name, user.role)
     return user
-
-
-def session_fingerprint(user: User) -> str:
-    """Part of the sign-in cookie's user id: it changes with the password, ending old sessions."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]

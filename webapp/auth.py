@@ -1,8 +1,11 @@
 """Sign-in, roles and request protection for the whole app.
 
-`init_app` (called by the factory) turns on CSRF protection for every form app-wide, the
-sign-in rate limit, secure session cookies and Flask-Login. Views that change anything are wrapped
-in `require_role(...)`; an admin passes every role check. Sign-in failures never say which half
+`init_app` (called by the factory) turns on CSRF protection for every form app-wide, secure
+session cookies and Flask-Login. A sign-in starts a server-side session (library.staff_sessions)
+that signing out, disabling the account, a new password, idle time or its absolute lifetime end;
+failed sign-ins are counted per client address and per account in the database and answered with
+growing waits (library.signin_throttle). Views that change anything are wrapped in
+`require_role(...)`; an admin passes every role check. Sign-in failures never say which half
 (name or password) was wrong, nor that an account is disabled.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -18,16 +22,12 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_limiter import Limiter
-from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -41,47 +41,52 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from library import signin_throttle as throttle
+from library import staff_sessions
 from library import users as accounts
 from library.models import User
 
-from .context import get_library
-from .public import error_response, safe_next, wants_json
+from .context import client_address, get_library, wants_json
+from .errors import error_response
+from .params import safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("policylib.web.auth")
 
-LOGIN_LIMIT = "10 per minute;100 per day"  # per client address and, separately, per account name
 DEFAULT_LANDING = {"legal": "/legal", "admin": "/legal"}
 csrf = CSRFProtect()
 
 
 class StaffUser(UserMixin):
-    """A signed-in account, detached from the DB session; its id carries the password fingerprint."""
+    """A signed-in account, detached from the DB session; its id is the server-side session token."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, token: str) -> None:
         self.user_id = user.id
         self.name = user.name
         self.role = user.role
-        self.fingerprint = accounts.session_fingerprint(user)
+        self.token = token
 
     def get_id(self) -> str:
-        return f"{self.user_id}:{self.fingerprint}"
+        return self.token
 
     def has_role(self, *roles: str) -> bool:
         return self.role == "admin" or self.role in roles
 
 
-def _load_user(raw_id: str) -> StaffUser | None:
-    """A disabled account, or one whose password changed since sign-in, is signed out at once."""
-    user_id, _, fingerprint = raw_id.partition(":")
-    if not user_id.isdigit():
-        return None
+def session_limits() -> staff_sessions.SessionLimits:
+    settings = get_library().settings
+    return staff_sessions.SessionLimits(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+
+
+def _load_user(token: str) -> StaffUser | None:
+    """The session's account, or None when the session ended: signed out, expired (idle or
+    absolute), the account disabled or its password changed."""
     with get_library().db.session() as s:
-        user = s.get(User, int(user_id))
-        if user is None or user.disabled:
-            return None
-        staff = StaffUser(user)
-    return staff if staff.fingerprint == fingerprint else None
+        user = staff_sessions.resume(s, token, session_limits())
+        return StaffUser(user, token) if user else None
 
 
 def require_role(*roles: str) -> Callable:
@@ -125,18 +130,46 @@ def _landing(user: StaffUser) -> str:
     return request.script_root + DEFAULT_LANDING.get(user.role, "/")
 
 
+def _throttled(wait: int) -> Response:
+    message = f"登录失败次数过多，请 {wait} 秒后再试。"
+    resp = error_response(429, message)
+    resp.headers["Retry-After"] = str(wait)
+    return resp
+
+
+def _sign_in(name: str, password: str) -> StaffUser | None | int:
+    """The signed-in user; None for a wrong name or password; the seconds to wait (int) when
+    this client or this account must wait before it may try again."""
+    keys = [throttle.client_key(client_address()), throttle.account_key(name)]
+    with get_library().db.session() as s:
+        wait = throttle.wait_seconds(s, keys)
+        if wait:
+            log.warning(
+                "sign-in throttled name=%r client=%s wait=%ds", name, client_address(), wait
+            )
+            return wait
+        user = accounts.authenticate(s, name, password)
+        if user is None:
+            log.warning("sign-in failed name=%r client=%s", name, client_address())
+            throttle.record_failure(s, keys[0], throttle.CLIENT)
+            throttle.record_failure(s, keys[1], throttle.ACCOUNT)
+            return None
+        throttle.clear(s, keys[1])
+        return StaffUser(user, staff_sessions.start(s, user, session_limits()))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        with get_library().db.session() as s:
-            user = accounts.authenticate(s, form.name.data.strip(), form.password.data)
-            staff = StaffUser(user) if user else None
-        if staff is not None:
+        outcome = _sign_in(form.name.data.strip(), form.password.data)
+        if isinstance(outcome, StaffUser):
             session.clear()  # a fresh session: nothing from before sign-in carries over
-            login_user(staff)
-            return redirect(_landing(staff), code=303)
+            login_user(outcome)
+            return redirect(_landing(outcome), code=303)
+        if isinstance(outcome, int):
+            return _throttled(outcome)
         failed = True
     status = 401 if failed else (400 if form.errors else 200)
     next_target = request.args.get("next") or request.form.get("next") or ""
@@ -146,32 +179,22 @@ def login() -> Response | str | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    """Ends the session on the server too: the cookie, even a copy of it, no longer signs in."""
+    with get_library().db.session() as s:
+        staff_sessions.end(s, current_user.token)
     logout_user()
     session.clear()
     return redirect(request.script_root + "/", code=303)
-
-
-def _name_key() -> str:
-    return "name:" + (request.form.get("name") or "").strip().lower()
-
-
-def _login_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT", LOGIN_LIMIT)
 
 
 def _csrf_error(_exc: CSRFError) -> Response:
     return error_response(400, "表单已过期或缺少安全令牌。请刷新页面后重新提交。")
 
 
-def _too_many(_exc: RateLimitExceeded) -> Response:
-    resp = error_response(429, "登录尝试过于频繁，请稍后再试。")
-    resp.headers["Retry-After"] = "60"
-    return resp
-
-
 def init_app(app: Flask) -> None:
     """Call once from the factory after the blueprints are registered."""
-    if app.extensions["policylib"].settings.secure_cookies:
+    settings = app.extensions["policylib"].settings
+    if settings.secure_cookies or settings.https:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
@@ -184,10 +207,4 @@ def init_app(app: Flask) -> None:
     manager.login_view = "auth.login"
     manager.login_message = "请先登录。"
     manager.session_protection = "strong"
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
-    view = app.view_functions["auth.login"]
-    view = limiter.limit(_login_limit, methods=["POST"])(view)
-    view = limiter.limit(_login_limit, methods=["POST"], key_func=_name_key)(view)
-    app.view_functions["auth.login"] = view
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(RateLimitExceeded, _too_many)

@@ -12,6 +12,7 @@ retire, version history, and a spreadsheet import with a preview. Every page has
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from flask import (
@@ -37,6 +38,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from library.inputs import parse_id, parse_whole
 from library.models import QA_STATUS_LABELS, QA_STATUSES, QueryLog
 from library.qa import stats as qa_stats
 from library.qa.entries import (
@@ -66,9 +68,9 @@ from library.qa.workflow import (
 )
 
 from .auth import actor_name, require_role
-from .context import get_library
+from .context import get_library, wants_json
 from .links import document_url
-from .public import wants_json
+from .params import query_day, query_optional_id
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
@@ -152,12 +154,12 @@ def search() -> Response:
     return jsonify({"query": q, "query_id": query_id, "results": results})
 
 
-@bp.route("/entries/<int:entry_id>")
+@bp.route("/entries/<id:entry_id>")
 @require_role(*AGENT_ROLES)
 def entry(entry_id: int) -> Response | str:
     """One entry with its basis, review state and (for editors) its versions and actions."""
     lib = get_library()
-    query_id = request.args.get("qid", type=int)
+    query_id = query_optional_id("qid", "查询编号")
     with lib.db.session() as s:
         try:
             found = get_entry(s, entry_id)
@@ -186,13 +188,13 @@ def entry(entry_id: int) -> Response | str:
 def event() -> Response:
     """open / copy / solved / not_helpful, from the script (JSON) or the no-script forms."""
     data = request.get_json(silent=True) if request.is_json else request.form
-    data = data or {}
-    try:
-        entry_id = int(data.get("entry_id") or 0)
-        raw_qid = data.get("query_id")
-        query_id = int(raw_qid) if raw_qid not in (None, "") else None
-    except (TypeError, ValueError):
-        abort(400, description="entry_id 和 query_id 应为数字。")
+    if not isinstance(data, Mapping):
+        data = {}  # a JSON array or number is no event: answered 400 below
+    entry_id = parse_id(str(data.get("entry_id") or ""))
+    raw_qid = str(data.get("query_id") or "")
+    query_id = parse_id(raw_qid) if raw_qid else None
+    if entry_id is None or (raw_qid and query_id is None):
+        abort(400, description="entry_id 和 query_id 应为正整数编号。")
     event_name = str(data.get("event") or "")
     with get_library().db.session() as s:
         if query_id is not None:
@@ -219,7 +221,7 @@ def stats_page() -> Response | str:
     period = request.args.get("period", "week")
     if period not in qa_stats.GRANULARITIES:
         period = "week"
-    day = _date_arg("day")
+    day = query_day("day")
     with get_library().db.session() as s:
         data = qa_stats.overview(s, period, today=day)
     if wants_json():
@@ -231,13 +233,6 @@ def stats_page() -> Response | str:
         granularities=qa_stats.GRANULARITIES,
         event_labels=qa_stats.EVENT_LABELS,
     )
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 # --- editors: queue, list, editor, actions ----------------------------------------------------
@@ -351,7 +346,7 @@ def new_entry() -> Response | tuple[str, int]:
     return _editor(form, None, 400 if form.errors or form.form_errors else 200)
 
 
-@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@bp.route("/entries/<id:entry_id>/edit", methods=["GET", "POST"])
 @require_role(*EDITOR_ROLES)
 def edit_entry(entry_id: int) -> Response | tuple[str, int]:
     lib = get_library()
@@ -380,7 +375,7 @@ def edit_entry(entry_id: int) -> Response | tuple[str, int]:
     if form.validate():
         try:
             data = _form_input(form)
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            expected = parse_whole(form.version.data)
             commit_and_index(
                 lib,
                 lambda s: update_entry(
@@ -408,7 +403,7 @@ ACTIONS = {
 }
 
 
-@bp.route("/entries/<int:entry_id>/<action>", methods=["POST"])
+@bp.route("/entries/<id:entry_id>/<action>", methods=["POST"])
 @require_role(*EDITOR_ROLES)
 def entry_action(entry_id: int, action: str) -> Response:
     if action not in ACTIONS:

@@ -30,10 +30,10 @@ from library.intake import edit_view
 from library.models import Document
 
 from .auth import actor_name, require_role
-from .context import get_library
+from .context import get_library, wants_json
 from .legal import today
 from .links import with_urls
-from .public import wants_json
+from .params import query_int
 
 bp = Blueprint("intake", __name__, url_prefix="/legal/intake")
 
@@ -79,11 +79,6 @@ def _form_id(name: str) -> int:
     return int(raw)
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if _ID.fullmatch(raw) and int(raw) <= 10_000 else 1
-
-
 def _reason() -> str:
     return (request.form.get("reason") or "").strip()[:2000]
 
@@ -119,7 +114,7 @@ def upload_submit() -> Response | tuple[str, int]:
     return redirect(url_for("intake.batch_page", batch_id=batch_id), code=303)
 
 
-@bp.route("/uploads/<int:batch_id>")
+@bp.route("/uploads/<id:batch_id>")
 @require_role("legal")
 def batch_page(batch_id: int) -> Response | str:
     batch = upload_batches.get_batch(get_library(), batch_id)
@@ -139,7 +134,7 @@ def queue_page() -> Response | str:
     reason = request.args.get("reason") or None
     if reason is not None and reason not in checkqueue.REASONS:
         abort(400, description=f"未知的核对原因“{reason[:30]}”。")
-    page = _page()
+    page = query_int("page", 1, high=10_000, what="页码")
     with get_library().db.session() as s:
         data = checkqueue.queue(
             s, reason=reason, limit=QUEUE_PER_PAGE, offset=(page - 1) * QUEUE_PER_PAGE
@@ -184,13 +179,13 @@ def _edit_response(doc_id: int, errors: dict | None = None, submitted: dict | No
     return page, (400 if errors else 200)
 
 
-@bp.route("/documents/<int:doc_id>")
+@bp.route("/documents/<id:doc_id>")
 @require_role("legal")
 def edit_page(doc_id: int):
     return _edit_response(doc_id)
 
 
-@bp.route("/documents/<int:doc_id>", methods=["POST"])
+@bp.route("/documents/<id:doc_id>", methods=["POST"])
 @require_role("legal")
 def edit_submit(doc_id: int):
     view = _view(doc_id)
@@ -208,7 +203,7 @@ def edit_submit(doc_id: int):
     return redirect(url_for("intake.edit_page", doc_id=doc_id), code=303)
 
 
-@bp.route("/documents/<int:doc_id>/check", methods=["POST"])
+@bp.route("/documents/<id:doc_id>/check", methods=["POST"])
 @require_role("legal")
 def check_submit(doc_id: int) -> Response:
     try:
@@ -223,7 +218,7 @@ def check_submit(doc_id: int) -> Response:
     return redirect(url_for("intake.edit_page", doc_id=doc_id), code=303)
 
 
-@bp.route("/documents/<int:doc_id>/revert/<field>", methods=["POST"])
+@bp.route("/documents/<id:doc_id>/revert/<field>", methods=["POST"])
 @require_role("legal")
 def revert_submit(doc_id: int, field: str) -> Response:
     if field not in corrections.FIELD_LABELS:
@@ -256,14 +251,14 @@ def _explains(interp_id: int, doc_id: int) -> bool:
         return interp is not None and interp.interprets_id == doc_id
 
 
-@bp.route("/documents/<int:doc_id>/link", methods=["POST"])
+@bp.route("/documents/<id:doc_id>/link", methods=["POST"])
 @require_role("legal")
 def link_submit(doc_id: int) -> Response:
     interp, target = _pair(doc_id, _form_id("target"))
     return _link(doc_id, interp, target, f"已关联：解读 #{interp} ↔ 文件 #{target}。")
 
 
-@bp.route("/documents/<int:doc_id>/unlink", methods=["POST"])
+@bp.route("/documents/<id:doc_id>/unlink", methods=["POST"])
 @require_role("legal")
 def unlink_submit(doc_id: int) -> Response:
     other = _form_id("interp") if "interp" in request.form else None

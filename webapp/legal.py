@@ -32,16 +32,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from library import audit as trail
 from library import cleanup, exports, validity
+from library.inputs import parse_id, parse_whole
 from library.models import STATUS_LABELS, CleanupBatch, Document, StatusChange
 
 from .auth import actor_name, require_role
-from .context import get_library
+from .context import get_library, wants_json
 from .links import document_url
-from .public import wants_json
+from .params import query_day, query_int, query_optional_id
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")
 
 PER_PAGE = 50
+MAX_PAGE = 100_000
 AUDIT_PER_PAGE = 100
 CSV_MAX_ROWS = 100_000
 FILTERS = ("all", "problems", *cleanup.OUTCOMES)
@@ -55,8 +57,7 @@ def today() -> date:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return query_int("page", 1, 1, MAX_PAGE, "页码")
 
 
 # --- dashboard and documents -------------------------------------------------------------------
@@ -188,7 +189,7 @@ def _document_status_data(doc_id: int) -> dict:
     return data
 
 
-@bp.route("/documents/<int:doc_id>/status", methods=["GET"])
+@bp.route("/documents/<id:doc_id>/status", methods=["GET"])
 @require_role("legal")
 def status_page(doc_id: int) -> Response | str:
     data = _document_status_data(doc_id)
@@ -198,7 +199,7 @@ def status_page(doc_id: int) -> Response | str:
     return render_template("legal/status_form.html", doc=data, form=form)
 
 
-@bp.route("/documents/<int:doc_id>/status", methods=["POST"])
+@bp.route("/documents/<id:doc_id>/status", methods=["POST"])
 @require_role("legal")
 def status_submit(doc_id: int) -> Response | str | tuple[str, int]:
     """First post: check and show the confirm page. Second post (confirmed=1): make the change."""
@@ -309,9 +310,9 @@ def cleanup_apply(token: str) -> Response | str | tuple[str, int]:
     form = ApplyForm()
     picks = {}
     for key, value in request.form.items():
-        row = key.removeprefix("pick-")
-        if key.startswith("pick-") and row.isdigit() and value.isdigit():
-            picks[int(row)] = int(value)
+        row, doc_id = parse_whole(key.removeprefix("pick-")), parse_id(value)
+        if key.startswith("pick-") and row is not None and doc_id is not None:
+            picks[row] = doc_id
     if form.validate():
         try:
             result = cleanup.apply_sheet(
@@ -343,7 +344,7 @@ def batches() -> Response | str:
     return render_template("legal/batches.html", batches=rows)
 
 
-@bp.route("/batches/<int:batch_id>")
+@bp.route("/batches/<id:batch_id>")
 @require_role("legal")
 def batch(batch_id: int) -> Response | str:
     with get_library().db.session() as s:
@@ -365,7 +366,7 @@ def batch(batch_id: int) -> Response | str:
     return render_template("legal/batch.html", **data, outcome_labels=cleanup.OUTCOME_LABELS)
 
 
-@bp.route("/batches/<int:batch_id>/undo", methods=["POST"])
+@bp.route("/batches/<id:batch_id>/undo", methods=["POST"])
 @require_role("legal")
 def batch_undo(batch_id: int) -> Response:
     try:
@@ -393,7 +394,7 @@ def proposals() -> Response | str:
     return render_template("legal/proposals.html", proposals=rows)
 
 
-@bp.route("/proposals/<int:proposal_id>/confirm", methods=["POST"])
+@bp.route("/proposals/<id:proposal_id>/confirm", methods=["POST"])
 @require_role("legal")
 def proposal_confirm(proposal_id: int) -> Response:
     basis = (request.form.get("basis") or "").strip()[:500]
@@ -415,7 +416,7 @@ def proposal_confirm(proposal_id: int) -> Response:
     return redirect(url_for("legal.proposals"), code=303)
 
 
-@bp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
+@bp.route("/proposals/<id:proposal_id>/reject", methods=["POST"])
 @require_role("legal")
 def proposal_reject(proposal_id: int) -> Response:
     reason = (request.form.get("reason") or "").strip()[:2000]
@@ -431,26 +432,15 @@ def proposal_reject(proposal_id: int) -> Response:
 # --- audit trail -------------------------------------------------------------------------------
 
 
-def _date_arg(name: str) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=f"日期“{raw[:20]}”格式不对，应为 YYYY-MM-DD。")
-
-
 def _audit_filters() -> dict:
-    batch_raw = (request.args.get("batch") or "").strip()
     return {
         "actor": (request.args.get("actor") or "").strip()[:100] or None,
         "action": (request.args.get("action") or "").strip()[:50] or None,
         "entity_type": (request.args.get("entity_type") or "").strip()[:30] or None,
         "entity_id": (request.args.get("entity_id") or "").strip()[:50] or None,
-        "batch_id": int(batch_raw) if batch_raw.isdigit() else None,
-        "start": _date_arg("from"),
-        "end": _date_arg("to"),
+        "batch_id": query_optional_id("batch", "清理批次编号"),
+        "start": query_day("from"),
+        "end": query_day("to"),
     }
 
 
@@ -528,8 +518,8 @@ def export_catalogue(fmt: str) -> Response:
 @bp.route("/exports/changes.<any(xlsx, csv):fmt>")
 @require_role("legal")
 def export_changes(fmt: str) -> Response:
-    start = _date_arg("from") or today().replace(day=1)
-    end = _date_arg("to") or today()
+    start = query_day("from") or today().replace(day=1)
+    end = query_day("to") or today()
     if end < start:
         abort(400, description="截止日期早于起始日期；请调换后重试。")
     with get_library().db.session() as s:

@@ -1,14 +1,13 @@
 """The public pages: home, search results, the document page, the catalogue, large-text mode.
 
 Every page works without JavaScript and answers `?format=json` (or `Accept: application/json`)
-with the same object the `/api/...` twin serves. Error pages and security headers for the whole
-app live here too, because the public frame (base.html) is what every error page is drawn in.
+with the same object the `/api/...` twin serves. Error pages live in webapp/errors.py and the
+security headers in webapp/headers.py; both draw on the public frame (base.html).
 """
 
 from __future__ import annotations
 
 import html
-import logging
 from urllib.parse import urlencode
 
 from flask import (
@@ -16,7 +15,6 @@ from flask import (
     Response,
     abort,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -24,24 +22,21 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup, escape
-from werkzeug.exceptions import HTTPException
 
 from library import catalogue
 from library import search as svc
+from library.inputs import parse_id
 from library.models import STATUS_LABELS, Document
 
-from .context import get_library
+from .context import get_library, wants_json
+from .errors import error_response
 from .links import with_urls
+from .params import header_safe_filename, safe_next
 
 bp = Blueprint("public", __name__)
-log = logging.getLogger("policylib.web")
 
 TEXT_SIZE_COOKIE = "textsize"
 ONE_YEAR = 365 * 24 * 3600
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
 FIELD_LABELS = {
     "title": "标题",
     "doc_number": "文号",
@@ -55,40 +50,6 @@ FIELD_LABELS = {
     "interprets_title": "解读对象标题",
     "interprets_number": "解读对象文号",
 }
-ERROR_TITLES = {
-    400: "请求有误",
-    403: "没有权限",
-    404: "页面不存在",
-    405: "不支持的请求方式",
-    413: "提交的内容过大",
-    429: "请求过于频繁",
-    500: "服务器出错了",
-    503: "服务暂时不可用",
-}
-ERROR_HINTS = {
-    400: "请检查地址中的参数，或回到首页重新搜索。",
-    404: "您访问的页面或文件不存在，可能地址有误或已被移除。可以回到首页搜索。",
-    500: "处理请求时发生错误，已记录。请稍后重试；如果一直出现，请联系网站管理员。",
-    503: "系统正在维护或索引正在重建，请稍后重试。",
-}
-
-
-def wants_json() -> bool:
-    """Datasette habit: every page has a JSON twin, chosen by ?format=json or the Accept header."""
-    if request.args.get("format") == "json":
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return (
-        best == "application/json"
-        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-    )
-
-
-def safe_next(target: str | None) -> str:
-    """Only local paths, so the text-size switch can never become an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("public.index")
-    return target
 
 
 def large_text_on() -> bool:
@@ -129,65 +90,6 @@ def marked(snippet: str | None) -> Markup:
     """
     safe = str(escape(html.unescape(snippet or "")))
     return Markup(safe.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
-
-
-@bp.after_app_request
-def security_headers(response: Response) -> Response:
-    """Set defaults; a blueprint that needs something else sets its own header first."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.cookies.get(TEXT_SIZE_COOKIE) is not None or response.mimetype == "text/html":
-        response.vary.add("Cookie")
-    return response
-
-
-def error_body(code: int, message: str | None = None, param: str | None = None) -> dict:
-    title = ERROR_TITLES.get(code, "出错了")
-    return {
-        "error": {
-            "code": code,
-            "title": title,
-            "message": message or ERROR_HINTS.get(code, title),
-            "param": param,
-        }
-    }
-
-
-def error_response(code: int, message: str | None = None, param: str | None = None) -> Response:
-    body = error_body(code, message, param)
-    if request.path.startswith("/api/") or request.path == "/healthz" or wants_json():
-        resp = jsonify(body)
-    else:
-        resp = make_response(render_template("public/error.html", **body["error"]))
-    resp.status_code = code
-    return resp
-
-
-@bp.app_errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> Response:
-    if exc.code is None or exc.code < 400:
-        return exc  # type: ignore[return-value]
-    message = (
-        exc.description
-        if isinstance(exc.description, str) and _is_chinese(exc.description)
-        else None
-    )
-    resp = error_response(exc.code, message)
-    if exc.code == 405 and exc.valid_methods:
-        resp.headers["Allow"] = ", ".join(exc.valid_methods)
-    return resp
-
-
-@bp.app_errorhandler(Exception)
-def unexpected_error(exc: Exception) -> Response:
-    log.exception("request failed path=%s error=%s", request.path, type(exc).__name__)
-    return error_response(500)
-
-
-def _is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @bp.route("/display")
@@ -243,7 +145,7 @@ def search() -> Response | str:
 
 
 def _document_or_404(raw_id: str) -> dict:
-    doc_id = svc.parse_id(raw_id)
+    doc_id = parse_id(raw_id)
     view = svc.document_view(get_library(), doc_id) if doc_id else None
     if view is None:
         abort(404, description=f"编号为 {raw_id[:20]} 的文件不存在，可能已被移除或地址有误。")
@@ -263,7 +165,7 @@ def document(raw_id: str) -> Response | str:
 
 @bp.route("/documents/<raw_id>/original")
 def original(raw_id: str) -> Response:
-    doc_id = svc.parse_id(raw_id)
+    doc_id = parse_id(raw_id)
     lib = get_library()
     with lib.db.session() as session:
         doc = session.get(Document, doc_id) if doc_id else None
@@ -271,7 +173,8 @@ def original(raw_id: str) -> Response:
         name = basename(doc.source_file) if doc else ""
     if path is None:
         abort(404, description="这份文件的原件未保存，无法下载。正文仍可在文件页面阅读。")
-    return send_file(path, as_attachment=True, download_name=name or f"document-{doc_id}")
+    download = header_safe_filename(name, f"document-{doc_id}")
+    return send_file(path, as_attachment=True, download_name=download)
 
 
 @bp.route("/documents")

@@ -16,6 +16,7 @@ from collections import defaultdict
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from sqlalchemy import select
 
+from library.inputs import parse_whole
 from library.models import QAEntry
 from library.qa import stats as qa_stats
 from library.qa.entries import QAError, entry_dict, list_topics, load_documents
@@ -23,9 +24,9 @@ from library.qa.export import FORMATS, build_export, current_etag
 from library.qa.search import search_entries
 from library.qa.workflow import get_entry
 
-from .context import get_library
+from .context import get_library, wants_json
+from .errors import error_response
 from .links import document_url, qa_url
-from .public import error_response, wants_json
 
 bp = Blueprint("qa_api", __name__)
 
@@ -64,11 +65,11 @@ def api_search() -> Response:
     q = (request.args.get("q") or "").strip()
     if len(q) > 200:
         return error_response(400, "查询过长：请把问题缩短到 200 字以内。", "q")
-    raw_limit = request.args.get("limit", "10")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    limit = parse_whole(request.args.get("limit", "10"), 1, MAX_LIMIT)
+    if limit is None:
         return error_response(400, f"limit 应为 1 到 {MAX_LIMIT} 之间的整数。", "limit")
     lib = get_library()
-    results = [public_view(r) for r in search_entries(lib, q, limit=int(raw_limit))]
+    results = [public_view(r) for r in search_entries(lib, q, limit=limit)]
     if q:
         with lib.db.session() as s:
             qa_stats.log_query(
@@ -118,7 +119,7 @@ def qa_index() -> Response | str:
     return render_template("qa/index.html", **data)
 
 
-@bp.route("/qa/<int:entry_id>")
+@bp.route("/qa/<id:entry_id>")
 def qa_entry(entry_id: int) -> Response | str:
     with get_library().db.session() as s:
         try:

@@ -57,9 +57,18 @@ def serve_waitress(lib: Library, host: str, port: int, threads: int) -> None:
         host=host,
         port=port,
         threads=threads,
-        ident="policylib",
-        channel_timeout=REQUEST_TIMEOUT_S,
+        **waitress_options(lib),
     )
+
+
+def waitress_options(lib: Library) -> dict:
+    """What waitress needs besides the address: a request body over the upload limit is refused
+    with 413 from its Content-Length, before waitress reads (or buffers) a byte of it."""
+    return {
+        "ident": "policylib",
+        "channel_timeout": REQUEST_TIMEOUT_S,
+        "max_request_body_size": lib.settings.max_request_bytes,
+    }
 
 
 def serve_gunicorn(home: Path, host: str, port: int, workers: int, threads: int) -> None:

@@ -15,7 +15,7 @@ from .qa import (
     QAVersion,
     QueryLog,
 )
-from .users import ROLES, User
+from .users import ROLES, SignInFailure, StaffSession, User
 from .validity import STATUS_LABELS, STATUSES, CleanupBatch, StatusChange, StatusProposal
 
 __all__ = [
@@ -32,6 +32,8 @@ __all__ = [
     "AuditEntry",
     "ROLES",
     "User",
+    "StaffSession",
+    "SignInFailure",
     "QA_STATUS_LABELS",
     "QA_STATUSES",
     "QABasis",

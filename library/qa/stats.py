@@ -25,6 +25,11 @@ from .entries import QAError
 
 EVENTS = ("open", "copy", "solved", "not_helpful")
 EVENT_LABELS = {"open": "打开", "copy": "复制", "solved": "已解决", "not_helpful": "没帮助"}
+# Searches by staff: what the high-frequency view counts. Anonymous searches (the portal, the
+# public API) are counted apart, so a script hammering /api/qa/search cannot plant the "most
+# asked" question the knowledge team works from.
+STAFF_CHANNELS = ("hotline", "cli")
+PUBLIC_CHANNELS = ("public", "api")
 # Keystrokes of one question arrive within this window of each other.
 COLLAPSE = timedelta(seconds=60)
 GRANULARITIES = {"day": "日", "week": "周", "month": "月"}
@@ -172,8 +177,16 @@ def _events(session: Session, start: datetime, end: datetime) -> list[QAEvent]:
     return list(session.scalars(select(QAEvent).where(QAEvent.at >= start, QAEvent.at < end)))
 
 
-def _queries(session: Session, start: datetime, end: datetime) -> list[QueryLog]:
-    return list(session.scalars(select(QueryLog).where(QueryLog.at >= start, QueryLog.at < end)))
+def _queries(
+    session: Session, start: datetime, end: datetime, channels: tuple[str, ...] = STAFF_CHANNELS
+) -> list[QueryLog]:
+    return list(
+        session.scalars(
+            select(QueryLog).where(
+                QueryLog.at >= start, QueryLog.at < end, QueryLog.channel.in_(channels)
+            )
+        )
+    )
 
 
 def top_questions(session: Session, period: Period, limit: int = 10) -> list[dict]:
@@ -207,10 +220,15 @@ def top_topics(session: Session, period: Period, limit: int = 10) -> list[dict]:
     return [{"topic": t, "count": c} for t, c in totals.most_common(limit)]
 
 
-def top_queries(session: Session, period: Period, limit: int = 10) -> list[dict]:
+def top_queries(
+    session: Session,
+    period: Period,
+    limit: int = 10,
+    channels: tuple[str, ...] = STAFF_CHANNELS,
+) -> list[dict]:
     start, end = period.bounds()
     groups: dict[str, list[QueryLog]] = defaultdict(list)
-    for q in _queries(session, start, end):
+    for q in _queries(session, start, end, channels):
         groups[q.normalized].append(q)
     rows = [
         {"normalized": n, "example": max(qs, key=lambda q: q.id).query, "count": len(qs)}
@@ -322,4 +340,8 @@ def overview(session: Session, granularity: str, today: date | None = None) -> d
         "top_queries": top_queries(session, period),
         "trend": trend(session, granularity, today),
         "unanswered": unanswered(session, period),
+        "public": {
+            "queries": len(_queries(session, start, end, PUBLIC_CHANNELS)),
+            "top_queries": top_queries(session, period, channels=PUBLIC_CHANNELS),
+        },
     }

@@ -29,7 +29,7 @@ def site(
         lib = Library.open(tmp_path_factory.mktemp("hotline-home"))
         build_qa_library(lib)
         add_accounts(lib)
-        server = start_live_server(lib, config={"LOGIN_RATE_LIMIT": "500/minute"})
+        server = start_live_server(lib)
         try:
             yield server, lib
         finally:

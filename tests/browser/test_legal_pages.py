@@ -43,7 +43,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, module_db: dict[str, str]) ->
         add_user(s, "clerk", "legal", PASSWORD, actor="test")
     sheet = home.parent / "宣汉县2024年清理结果.xlsx"
     sheet.write_bytes(as_xlsx())
-    server = start_live_server(lib, config={"LOGIN_RATE_LIMIT": "500/minute"})
+    server = start_live_server(lib)
     yield Site(server, lib, built, sheet)
     server.stop()
     lib.close()

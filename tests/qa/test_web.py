@@ -20,7 +20,7 @@ from webapp import create_app
 @pytest.fixture
 def app(qa_lib: Library) -> Flask:
     add_accounts(qa_lib)
-    return create_app(qa_lib, config={"TESTING": True, "LOGIN_RATE_LIMIT": "500/minute"})
+    return create_app(qa_lib, config={"TESTING": True})
 
 
 def _client(app: Flask, account: str | None) -> Iterator[FlaskClient]:

@@ -93,13 +93,8 @@ def new_doc(lib: Library) -> Callable[..., int]:
 
 @pytest.fixture
 def app(lib: Library) -> Flask:
-    """The real app with CSRF on; tests post the token like a browser does. The sign-in limit is
-    raised because these tests sign in many times (test_sign_in_is_rate_limited checks it)."""
-    config = {
-        "TESTING": True,
-        "POLICYLIB_TODAY": date(2024, 6, 1),
-        "LOGIN_RATE_LIMIT": "500/minute",
-    }
+    """The real app with CSRF on; tests post the token like a browser does."""
+    config = {"TESTING": True, "POLICYLIB_TODAY": date(2024, 6, 1)}
     return create_app(lib, config=config)
 
 

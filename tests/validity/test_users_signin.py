@@ -4,13 +4,18 @@ never say which half was wrong."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli import main
+from library import signin_throttle
 from library.models import AuditEntry, User
+from library.signin_throttle import CLIENT
 from library.users import UserError, add_user, authenticate, reset_password, set_disabled
 from tests.validity.conftest import PASSWORD, csrf_token, sign_in
 from webapp import create_app
@@ -91,20 +96,21 @@ def test_sign_in_lands_where_asked_but_never_off_site(app, accounts):
         assert resp.status_code == 303 and "evil" not in resp.headers["Location"]
 
 
-def test_sign_in_is_rate_limited(lib, accounts):
-    app = create_app(lib, config={"TESTING": True, "LOGIN_RATE_LIMIT": "3 per minute"})
+def test_repeated_failures_make_the_client_wait(app, accounts, monkeypatch):
+    # a first wait of ten minutes, not one second: a slow machine must not see it run out
+    monkeypatch.setattr(
+        signin_throttle, "CLIENT", replace(CLIENT, base_delay=timedelta(minutes=10))
+    )
     with app.test_client() as c:
         token = csrf_token(c)
-        codes = [
-            c.post(
-                "/login", data={"name": "clerk", "password": "x", "csrf_token": token}
-            ).status_code
-            for _ in range(4)
-        ]
-        assert codes == [401, 401, 401, 429]
-        # even the right password waits: the limit is per address and per account name
+        wrong = {"name": "clerk", "password": "x", "csrf_token": token}
+        codes = [c.post("/login", data=wrong).status_code for _ in range(CLIENT.free_failures + 2)]
+        assert codes == [401] * (CLIENT.free_failures + 1) + [429]
+        # even the right password waits: the wait is per client address and per account
         resp = c.post("/login", data={"name": "clerk", "password": PASSWORD, "csrf_token": token})
-        assert resp.status_code == 429 and "过于频繁" in resp.get_data(as_text=True)
+        assert resp.status_code == 429
+        assert re.search(r"请 \d+ 秒后再试", resp.get_data(as_text=True))
+        assert int(resp.headers["Retry-After"]) >= 1
 
 
 def test_disabling_or_resetting_signs_the_user_out(app, accounts, lib):

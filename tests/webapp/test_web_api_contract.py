@@ -80,7 +80,7 @@ def test_every_api_route_is_documented(spec: dict, app: Flask):
 
 def test_served_description_names_this_server(client: FlaskClient):
     served = client.get("/api/openapi.json").get_json()
-    assert served["servers"][0]["url"] == "http://localhost"
+    assert served["servers"][0]["url"] == "/"  # relative: never the caller's Host header
     assert set(served["paths"]) >= {"/api/search", "/api/documents/{id}", "/healthz"}
 
 
@@ -177,8 +177,12 @@ def test_api_errors_are_json_with_a_chinese_message(client: FlaskClient, sample:
     assert client.post("/api/search").status_code == 405
 
 
-def test_healthz_reports_counts_and_index(client: FlaskClient, sample: Sample):
-    body = client.get("/healthz").get_json()
+def test_healthz_reports_counts_and_index(
+    site: tuple[Library, Sample], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(site[0].settings, "health_token", "monitoring")
+    client = create_app(site[0], config={"TESTING": True}).test_client()
+    body = client.get("/healthz", headers={"Authorization": "Bearer monitoring"}).get_json()
     assert body["status"] == "ok", body["problems"]
     assert (body["documents"], body["interpretations"]) == (3, 1)
     assert body["index"]["count"] == 4 + 2  # four documents and both Q&A entries
@@ -190,10 +194,14 @@ def test_healthz_is_503_when_the_database_is_unusable(spec: dict, lib: Library):
     cascade = " CASCADE" if lib.db.engine.dialect.name == "postgresql" else ""  # its FKs go too
     with lib.db.engine.begin() as conn:
         conn.execute(text("DROP TABLE qa_entries" + cascade))
-    resp = app.test_client().get("/healthz")
+    lib.settings.health_token = "monitoring"
+    resp = app.test_client().get("/healthz", headers={"Authorization": "Bearer monitoring"})
     assert resp.status_code == 503
     body = resp.get_json()
     assert body["status"] == "error" and "database" in body["reason"]
     assert resp.headers["Content-Type"] == "application/json"
     schema = spec["paths"]["/healthz"]["get"]["responses"]["503"]["content"]["application/json"]
     validator(spec, schema["schema"]).validate(body)
+    anonymous = app.test_client().get("/healthz")
+    assert anonymous.status_code == 503 and anonymous.get_json() == {"status": "error"}
+    validator(spec, schema["schema"]).validate(anonymous.get_json())
