@@ -9,13 +9,16 @@ survives as text (`【打印】`, `扫一扫在手机打开当前页`) is droppe
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, Tag
 from bs4.element import CData, ProcessingInstruction
 
 from . import text as text_format
-from .extracted import Extracted, Hints
+from .disclosure import Cell, read_disclosure
+from .extracted import Extracted, Hints, PageValue
 from .model import ParseError
+from .titles import is_navigation, strip_site_suffix
 
 _DROP_TAGS = {
     "script",
@@ -85,7 +88,19 @@ _SKIP_STRINGS = (Comment, Declaration, Doctype, CData, ProcessingInstruction)
 _LINK_DENSE_TAGS = {"ul", "ol", "div", "table", "td", "section", "dl", "p"}
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{2,40})""", re.IGNORECASE)
 _WS = re.compile(r"\s+")
-_TITLE_SEP = re.compile(r"\s*[_|｜—–-]{1,2}\s*")
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_FOOTER = re.compile(
+    r"版权所有|版權所有|主办单位|主辦單位|承办单位|技术支持|ICP备|公网安备|网站标识码|网站地图|联系我们|"
+    r"Copyright|©|建议使用.{0,20}浏览器|分辨率"
+)
+_PUNCT = re.compile(r"[，。；、！？,;]")
+_COMPACT = re.compile(r"[\s\u3000]+")
+SIBLING_SHARE = 0.25  # a sibling block with this share of the best block's text is article too
+_TITLE_META = ("articletitle", "og:title", "dc.title", "dcterms.title", "title", "twitter:title")
+_SOURCE_META = ("contentsource", "source", "dc.publisher", "dc.source")
+_SITE_META = ("sitename", "og:site_name", "site_name", "columnname", "columntype")
+_SITE_SPLIT = re.compile(r"[_|｜\-—\s]+")
+_TITLE_CLASS = re.compile(r"title|headline|biaoti|\bbt\b|heading")
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
@@ -130,6 +145,7 @@ def _prune(soup: BeautifulSoup) -> None:
         chars, linked, links = stats[id(tag)]
         if (
             tag.name in _DROP_TAGS
+            or _HIDDEN.search(str(tag.get("style") or ""))
             or (tag.name in ("header", "footer") and id(tag) not in in_article)
             or (tag.name in _LINK_DENSE_TAGS and links >= 3 and chars and linked / chars >= 0.6)
         ):
@@ -173,12 +189,167 @@ def _walk(root: Tag) -> str:
     return "".join(out)
 
 
-def _page_title(soup: BeautifulSoup) -> str | None:
-    if soup.title is None or not soup.title.string:
-        return None
-    title = _WS.sub(" ", soup.title.string).strip()
-    parts = [p for p in _TITLE_SEP.split(title) if p]
-    return (parts[0] if parts else title) or None
+def _cells(root: Tag) -> list[Cell]:
+    """Block-level text in document order: consecutive strings under the same block or cell."""
+    cells: list[Cell] = []
+    for node in root.find_all(string=True):
+        if isinstance(node, _SKIP_STRINGS):
+            continue
+        piece = _WS.sub(" ", str(node))
+        if not piece.strip():
+            continue
+        block = next((p for p in node.parents if p.name in _BLOCK or p.name in _CELL), root)
+        if cells and cells[-1].block is block and cells[-1].open:
+            cells[-1].text += piece
+        else:
+            for c in cells[-1:]:
+                c.open = False
+            cells.append(_Cell(piece, block))
+        linked = node.find_parent("a") is not None
+        cells[-1].linked += len(piece.strip()) if linked else 0
+        # a block element between two strings of one block closes the cell
+        nxt = node.next_element
+        while nxt is not None and isinstance(nxt, NavigableString) and not str(nxt).strip():
+            nxt = nxt.next_element
+        if isinstance(nxt, Tag) and (nxt.name in _BLOCK or nxt.name in _CELL or nxt.name == "br"):
+            cells[-1].open = False
+    for c in cells:
+        c.text = c.text.strip()
+    return cells
+
+
+@dataclass
+class _Cell(Cell):
+    linked: int = 0  # characters inside links
+    open: bool = True  # the next string of the same block still belongs to this cell
+
+
+def _weight(cell: _Cell) -> float:
+    """How much a cell looks like running text: sentence punctuation and length, not links."""
+    text = cell.text
+    if len(text) < 8 or cell.linked * 2 > len(text) or _FOOTER.search(text):
+        return 0.0
+    punct = len(_PUNCT.findall(text))
+    if not punct and len(text) < 30:
+        return 0.0  # a label, a date, a menu entry
+    return 1.0 + punct + min(len(text) / 80, 3.0)
+
+
+def main_content(root: Tag, cells: list[_Cell]) -> list[Tag]:
+    """The elements that hold the article, in document order (readability's idea: paragraphs give
+    their score to their block, its parent and, halved, its grandparent; the best container wins,
+    with siblings that hold a fair share of text)."""
+    score: dict[int, float] = {}
+    total: dict[int, float] = {}
+    tags: dict[int, Tag] = {}
+    for cell in cells:
+        w = _weight(cell)
+        if not w:
+            continue
+        chain = [cell.block, *cell.block.parents]
+        for depth, tag in enumerate(chain):
+            if not isinstance(tag, Tag) or tag.name == "[document]":
+                break
+            tags[id(tag)] = tag
+            total[id(tag)] = total.get(id(tag), 0.0) + w
+            if depth <= 2:
+                score[id(tag)] = score.get(id(tag), 0.0) + (w if depth < 2 else w / 2)
+    if not score:
+        return [root]
+    order = {id(t): k for k, t in enumerate(root.find_all(True))}
+    best = max(score, key=lambda k: (score[k], -order.get(k, 0)))  # ties: the outer block
+    top = tags[best]
+    parent = top.parent
+    if parent is None or not isinstance(parent, Tag):
+        return [top]
+    keep = [
+        child
+        for child in parent.find_all(True, recursive=False)
+        if child is top or total.get(id(child), 0.0) >= SIBLING_SHARE * total[best]
+    ]
+    return keep
+
+
+def _compact(text: str) -> str:
+    return _COMPACT.sub("", text)
+
+
+def _meta(soup: BeautifulSoup) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = (tag.get("name") or tag.get("property") or "").strip().lower()
+        value = _WS.sub(" ", tag.get("content") or "").strip()
+        if key and value and key not in out:
+            out[key] = value
+    return out
+
+
+def _page_values(soup: BeautifulSoup) -> tuple[dict[str, PageValue], tuple[str, ...]]:
+    """Title candidates and site names from `<title>` and generic meta tags."""
+    meta = _meta(soup)
+    sites = tuple(meta[k] for k in _SITE_META if k in meta)
+    sites += tuple(p for s in sites for p in _SITE_SPLIT.split(s) if len(p) >= 2)
+    values: dict[str, PageValue] = {}
+    for key in _TITLE_META:
+        if key in meta and not is_navigation(meta[key]):
+            title = strip_site_suffix(meta[key], sites)
+            if len(title) >= 4:
+                values["title"] = PageValue(title, f"网页元数据{key}")
+                break
+    if soup.title is not None and soup.title.string:
+        title = strip_site_suffix(soup.title.string, sites)
+        if title and not is_navigation(title):
+            values["page_title"] = PageValue(title, "网页标题<title>", strong=False)
+    for key in _SOURCE_META:
+        if meta.get(key) and not is_navigation(meta[key]):
+            values["source"] = PageValue(meta[key], f"网页元数据{key}", strong=False)
+            break
+    for site in sites:
+        values.setdefault("site_name", PageValue(site, "网站名称", strong=False))
+    return values, sites
+
+
+def _heading(root: Tag, content: list[Tag], wanted: str | None) -> Tag | None:
+    """The page's visible heading for the document when it sits outside the content block: the
+    nearest heading-like element before it that matches the page's stated title (or, without one,
+    the nearest plausible `<h1>`-`<h3>`)."""
+    first = content[0]
+    inside = {id(t) for c in content for t in [c, *c.find_all(True)]}
+    best = None
+    for tag in root.find_all(True):
+        if tag is first:
+            break
+        if id(tag) in inside or not _is_heading_like(tag):
+            continue
+        text = _compact(tag.get_text())
+        if len(text) < 6 or len(text) > 300 or is_navigation(tag.get_text(" ")):
+            continue
+        if wanted:
+            if text == wanted or (len(text) >= 8 and (text in wanted or wanted in text)):
+                best = tag
+        elif tag.name in ("h1", "h2", "h3"):
+            best = tag
+    return best
+
+
+def _is_heading_like(tag: Tag) -> bool:
+    if tag.name in ("h1", "h2", "h3", "h4"):
+        return True
+    marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")]).lower()
+    return bool(_TITLE_CLASS.search(marks))
+
+
+def _drop_table(table_cells: list[Cell], content: list[Tag]) -> None:
+    """Remove the disclosure table when it sits inside the article: its values are read into the
+    metadata, and in the body they would only clutter search snippets."""
+    if not table_cells:
+        return
+    blocks = [c.block for c in table_cells]
+    common = next((p for p in blocks[0].parents if all(p in b.parents for b in blocks[1:])), None)
+    if common is None or any(common is c or common in c.parents for c in content):
+        return  # the table shares its element with the article text: leave it
+    if sum(len(c.text) for c in table_cells) >= 0.7 * len(_compact(common.get_text())):
+        common.decompose()
 
 
 def extract(data: bytes, name: str = "文件") -> Extracted:
@@ -189,8 +360,28 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
         raise ParseError(
             f"{name}的HTML无法解析（{exc}）。请在浏览器中打开后另存为网页再导入。"
         ) from exc
-    hints = Hints(title_fallback=_page_title(soup))
+    page, _ = _page_values(soup)
+    hints = Hints(page=page)
+    if "page_title" in page:
+        hints.title_fallback = page["page_title"].value
+    for head in soup.find_all("head"):
+        head.decompose()
     _prune(soup)
-    root = soup.body or soup
-    text = _walk(root)
-    return Extracted(text=text, format="html", hints=hints, warnings=warnings, encoding=encoding)
+    # Broken pages close <body> early and put the article after it: read the whole document.
+    root = soup
+    cells = _cells(root)
+    fields, table_cells = read_disclosure(cells)
+    for key, value in fields.items():
+        if value.strong or key not in page:
+            page[key] = value
+    content = main_content(root, cells)
+    _drop_table(table_cells, content)
+    wanted = page.get("title") or page.get("page_title")
+    heading = _heading(root, content, _compact(wanted.value) if wanted else None)
+    parts = [_walk(c) for c in content]
+    head_text = _compact("".join(parts)[:600])
+    if heading is not None and _compact(heading.get_text()) not in head_text:
+        parts.insert(0, _walk(heading))
+    return Extracted(
+        text="\n".join(parts), format="html", hints=hints, warnings=warnings, encoding=encoding
+    )
