@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from datetime import date
 
 from .dates import DAMAGED_RE, DATE_PATTERN, add_years, parse_date, repair_damaged
-from .docnumber import DOC_NUMBER_RE
-from .extracted import Hints
+from .docnumber import DOC_NUMBER_RE, ORDER_NUMBER_RE, order_number
+from .doubt import assess
+from .extracted import Hints, PageValue
 from .model import Evidence, ParsedDocument
 from .normalize import CJK, normalize_text
+from .titles import is_navigation, strip_site_suffix
 
 HEAD_LINES = 15  # the header (number, title, labels) sits within the first lines
 TITLE_MAX = 150
@@ -32,6 +34,21 @@ _ORG_SUFFIX = (
 _ORG = rf"[{CJK}（）()·]{{1,30}}?(?:{_ORG_SUFFIX})"
 _ORG_LINE = re.compile(rf"^{_ORG}(?:\s+{_ORG})*$")
 _TITLE_ORG = re.compile(rf"^({_ORG})(?:关于|關于|關於)")
+# Issuers before a title's verb: `中共中央办公厅 国务院办公厅印发《…》`, `A、B关于…`.
+_TITLE_ORGS = re.compile(
+    rf"^((?:{_ORG})(?:[\s、，,]*(?:{_ORG}))*?)\s*(?:关于|關于|關於|联合印发|印发|印發|转发|轉發)"
+)
+_GLUED_ORG_END = re.compile(r"(办公厅|办公室|委员会|人民政府|辦公廳)(?=[^\s、，,|｜])")
+_ORDER_HEAD = re.compile(rf"^((?:中华人民共和国)?[{CJK}]{{1,20}}?)令$")
+_SIGNATORY = re.compile(
+    rf"^(?:部长|局长|主任|署长|省长|市长|县长|区长|州长|主席|总理|行长|会长|院长|检察长|社长|秘书长|委员长)"
+    rf"\s*[{CJK}·]{{2,5}}$"
+)
+_SPACED_CHARS = re.compile(rf"^(?:[{CJK}][ \t]+)+[{CJK}]$")
+_RED_HEAD = re.compile(rf"^[{CJK}]{{2,30}}文件\s+")
+_OFFICE = re.compile(rf"^{_ORG}$")
+_PROMULGATED = re.compile(r"^《(.{4,80}?)》(?:已经|已於|经|業經)")
+_ADOPTION = re.compile(rf"^[（(]\s*({DATE_PATTERN}).{{0,80}}(?:通过|公布|修正|修订)")
 _NOT_ORG = re.compile("关于|關于|關於|通知|意见|意見|工作|要点|要點")
 
 _DATE_LINE = re.compile(rf"^[（(]?({DATE_PATTERN})[）)]?$")
@@ -86,7 +103,7 @@ _DATE_FIELDS = {"published_date", "signed_date", "effective_date", "expiry_date"
 
 _SKIP_HEAD = re.compile(
     r"^(?:特急|加急|急件|平急|特提|绝密|机密|秘密|★.*|.{0,6}公开发布.{0,4}|签发人.*|\d{6}|"
-    r"[（(]此件.{0,10}[）)]|.{2,30}文件)$"
+    r"[（(]此件.{0,10}[）)]|.{2,30}文件|附件\s*\d{0,2}\s*[:：]?)$"
 )
 _NOT_TITLE_END = ("：", ":", "。", "；", ";")  # a sentence or a lead-in, not a title
 _TITLE_CONTINUES = re.compile(r"(?:关于|關于|關於|的|和|与|與|及|印发|印發|转发|轉發|、|《)$")
@@ -94,8 +111,11 @@ _TITLE_TAIL_LINE = re.compile(
     r"^(?:的)?(?:通知|意见|意見|决定|決定|批复|函|通告|公告|报告|办法|辦法|规定|規定|方案|细则|要点|请示)$"
 )
 _INTERP_WORD = re.compile(
-    r"政策解读|解读|解讀|问答|問答|图解|圖解|答记者问|答記者問|一图读懂|一圖讀懂|一图看懂|答问|答問"
+    r"政策解读|解读|解讀|问答|問答|图解|圖解|答记者问|答記者問|一图读懂|一圖讀懂|一图看懂|答问|答問|"
+    r"常见问题|常見問題|热点(?:\d+|[一二三四五六七八九十]+)问|熱點(?:\d+|[一二三四五六七八九十]+)問|"
+    r"编制说明|編制說明|起草说明|起草說明|问答课堂"
 )
+_QUESTION_TITLE = re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．])?问\s*[:：]")
 _DOC_TYPE_END = re.compile(
     r"(?:通知|意见|意見|办法|辦法|规定|規定|方案|要点|要點|细则|細則|决定|決定|条例|條例|规划|規劃|"
     r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄)$"
@@ -152,9 +172,23 @@ def _ev(value: object, index: int | None, lines: list[str]) -> Evidence:
     return Evidence(str(value), index + 1, lines[index])
 
 
-def _set(doc: ParsedDocument, name: str, value: object, ev: Evidence) -> None:
+def _set(
+    doc: ParsedDocument, name: str, value: object, ev: Evidence, confidence: float | None = None
+) -> None:
     setattr(doc, name, value)
+    if confidence is not None:
+        ev.confidence = confidence
     doc.evidence[name] = ev
+
+
+def _find_compact(lines: list[str], text: str, limit: int = 40) -> int | None:
+    """The line holding `text` (or its start), ignoring spaces: page values are written apart from
+    the text and a title may be split over lines."""
+    key = re.sub(r"\s+", "", text)[:12]
+    for i, line in enumerate(lines[:limit]):
+        if key and key in re.sub(r"\s+", "", line):
+            return i
+    return None
 
 
 def _find_line(lines: list[str], text: str, limit: int = 40) -> int | None:
@@ -174,9 +208,10 @@ def _labels(line: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _doc_number_line(line: str) -> str | None:
+    line = _RED_HEAD.sub("", line)  # `国务院办公厅文件 国办发〔2021〕43号` on one line
     m = DOC_NUMBER_RE.match(line)
     if m and (m.end() == len(line) or line[m.end() :].lstrip().startswith("签发人")):
-        return m.group()
+        return re.sub(r"\s+", "", m.group())
     return None
 
 
@@ -185,8 +220,24 @@ def _is_org_line(line: str) -> bool:
 
 
 def _is_interp_title(title: str) -> bool:
-    tail = title.rsplit("》", 1)[-1] if "》" in title else title[-12:]
-    return bool(_INTERP_WORD.search(tail)) and not _DOC_TYPE_END.search(title)
+    """解读 / 问答 / 答记者问 / 图解 … anywhere outside the 《》 of the document it explains, or a
+    question as the title (a Q&A page)."""
+    if _QUESTION_TITLE.match(title):
+        return True
+    outside = re.sub(r"《[^《》]*》", "", title)
+    return bool(_INTERP_WORD.search(outside)) and not _DOC_TYPE_END.search(outside.strip())
+
+
+def _despace(line: str) -> str:
+    """`财  政  部` -> `财政部`: a signature spaced out letter by letter."""
+    return re.sub(r"\s+", "", line) if _SPACED_CHARS.match(line) else line
+
+
+def _split_orgs(text: str) -> list[str]:
+    """`中共中央办公厅 国务院办公厅` or `中共中央办公厅国务院办公厅` -> both offices, lead first."""
+    text = _GLUED_ORG_END.sub(r"\1 ", text.strip(" |｜\t"))
+    parts = [p.strip(" |｜") for p in re.split(r"[\s、，,；;|｜]+", text)]
+    return [p for p in parts if p]
 
 
 class _Reader:
@@ -206,17 +257,110 @@ class _Reader:
         return min(len(self.lines), HEAD_LINES)
 
     def run(self) -> None:
+        self.page_fields()
         self.labels()
+        self.adoption()
         self.promulgation()
         self.own_number()
+        self.order()
         self.title()
         self.kind()
         self.signature()
         self.title_issuer()
+        self.weak_issuer()
         self.effective_and_expiry()
         self.replaces()
         if not self.doc.title:
             self.doc.warnings.append("未找到标题，请人工补充")
+        assess(self.doc)
+
+    # -- what the page states outside the text (HTML disclosure table, meta tags) ---------------
+    def _page_ev(self, pv: PageValue, value: object) -> Evidence:
+        i = _find_compact(self.lines, str(value))
+        ev = _ev(value, i, self.lines)
+        ev.source = pv.source if i is None else ev.source
+        return ev
+
+    def page_fields(self) -> None:
+        doc, page = self.doc, self.hints.page
+        for name in ("signed_date", "published_date", "effective_date"):
+            pv = page.get(name)
+            d = parse_date(pv.value) if pv else None
+            if d and (pv.strong or name == "published_date"):
+                _set(doc, name, d, self._page_ev(pv, d.isoformat()), 0.95 if pv.strong else 0.7)
+        pv = page.get("doc_number")
+        if pv and pv.strong:
+            compact = re.sub(r"\s+", "", pv.value)
+            m = DOC_NUMBER_RE.search(compact)
+            number = m.group() if m else order_number(compact)
+            if number:
+                _set(doc, "doc_number", number, self._page_ev(pv, number), 0.95)
+        pv = page.get("issuer")
+        if pv and pv.strong:
+            orgs = _split_orgs(pv.value)
+            if "co_issuers" in page:
+                orgs += [o for o in _split_orgs(page["co_issuers"].value) if o not in orgs]
+            orgs = [o for o in orgs if not is_navigation(o)]
+            if orgs:
+                issuer = "、".join(orgs)
+                _set(doc, "issuer", issuer, self._page_ev(pv, orgs[0]), 0.95)
+        pv = page.get("title")
+        if pv and pv.strong:
+            title = strip_site_suffix(normalize_text(pv.value).replace("\n", ""))
+            if len(title) >= 4 and not is_navigation(title):
+                i = _find_compact(self.lines, title, 10)
+                ev = _ev(title, i, self.lines) if i is not None else Evidence(title, None, pv.source)
+                _set(doc, "title", title, ev, 0.95 if "信息公开表" in pv.source else 0.9)
+
+    def adoption(self) -> None:
+        """A law's parenthetical history under its title (`（1993年12月29日第八届全国人民代表大会常务
+        委员会第五次会议通过 根据…修正 2023年12月29日…修订）`) is read like lawref's header lines."""
+        if self.hints.promulgation:
+            return
+        for line in self.lines[1:4]:
+            if _ADOPTION.match(line):
+                parts = re.split(r"\s+(?=根据|\d{4}年)|[；;]", line.strip("（()）"))
+                self.hints.promulgation = [p for p in parts if p.strip()]
+                return
+
+    def order(self) -> None:
+        """A 令 (`中华人民共和国财政部令` / `第115号`): its number, the office, and as title the
+        decision or rules it promulgates (`《财政部关于修改…的决定》已经…通过，现予公布`)."""
+        doc, lines = self.doc, self.lines
+        for i, line in enumerate(lines[:4]):
+            m = _ORDER_HEAD.match(line)
+            joined = line + (lines[i + 1] if i + 1 < len(lines) else "")
+            number = order_number(joined if m else line)
+            if not number or not (m or ORDER_NUMBER_RE.match(re.sub(r"\s+", "", line))):
+                continue
+            if doc.doc_number is None:
+                _set(doc, "doc_number", number, _ev(number, i, lines), 0.9)
+            org = ORDER_NUMBER_RE.match(re.sub(r"\s+", "", joined))
+            if doc.issuer is None and org:
+                office = re.sub(r"令$", "", org.group(0).split("令")[0] + "令")
+                _set(doc, "issuer", office, _ev(office, i, lines), 0.85)
+            for k in range(i + 1, min(len(lines), i + 4)):
+                q = _PROMULGATED.search(lines[k])
+                if q and doc.title is None:
+                    title = q.group(1).replace("〈", "《").replace("〉", "》")
+                    _set(doc, "title", title, _ev(title, k, lines), 0.85)
+                    break
+            return
+
+    def weak_issuer(self) -> None:
+        """No issuer in the document: the page's 来源, else the site's owner when it is an office.
+        Both are weak (a reprinting site is not the issuer) and leave a warning through doubt.py."""
+        doc = self.doc
+        if doc.issuer:
+            return
+        for key, confidence in (("source", 0.6), ("site_name", 0.4)):
+            pv = self.hints.page.get(key)
+            if not pv:
+                continue
+            orgs = [o for o in _split_orgs(pv.value) if _OFFICE.match(o) and not is_navigation(o)]
+            if orgs:
+                _set(doc, "issuer", orgs[0], Evidence(orgs[0], None, pv.source), confidence)
+                return
 
     # -- header ---------------------------------------------------------------------------------
     def labels(self) -> None:

@@ -17,6 +17,7 @@ class Evidence:
     value: str
     line: int | None
     source: str
+    confidence: float | None = None  # 0..1: how far the value can be trusted; doubt.py sets it
 
 
 @dataclass
@@ -40,3 +41,7 @@ class ParsedDocument:
 
     def evidence_dict(self) -> dict[str, dict]:
         return {k: asdict(v) for k, v in self.evidence.items()}
+
+    def confidence(self) -> dict[str, float]:
+        """Per metadata field, 0 (not found or implausible) to 1 (stated by the document itself)."""
+        return {k: v.confidence for k, v in self.evidence.items() if v.confidence is not None}
