@@ -371,9 +371,7 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
     root = soup
     cells = _cells(root)
     fields, table_cells = read_disclosure(cells)
-    for key, value in fields.items():
-        if value.strong or key not in page:
-            page[key] = value
+    page.update(fields)  # what the page shows beats what its meta tags say
     content = main_content(root, cells)
     _drop_table(table_cells, content)
     wanted = page.get("title") or page.get("page_title")

@@ -23,6 +23,8 @@ from .titles import is_navigation, strip_site_suffix
 
 HEAD_LINES = 15  # the header (number, title, labels) sits within the first lines
 TITLE_MAX = 150
+TITLE_PART_MAX = 40  # a line longer than this does not continue a title
+_SENTENCE_MARK = re.compile(r"[，。；：:;！？]")
 BODY_LINE = 100  # a longer line in the header zone is the first paragraph of the body
 
 _C = f"[{CJK}]"
@@ -47,6 +49,8 @@ _SIGNATORY = re.compile(
 _SPACED_CHARS = re.compile(rf"^(?:[{CJK}][ \t]+)+[{CJK}]$")
 _RED_HEAD = re.compile(rf"^[{CJK}]{{2,30}}文件\s+")
 _OFFICE = re.compile(rf"^{_ORG}$")
+# An internal division (会计司, 办公室, 法规处) named without its agency does not issue documents.
+_DIVISION = re.compile(rf"^[{CJK}]{{1,4}}(?:司|处|科|室|股)$")
 _PROMULGATED = re.compile(r"^《(.{4,80}?)》(?:已经|已於|经|業經)")
 _ADOPTION = re.compile(rf"^[（(]\s*({DATE_PATTERN}).{{0,80}}(?:通过|公布|修正|修订)")
 _NOT_ORG = re.compile("关于|關于|關於|通知|意见|意見|工作|要点|要點")
@@ -118,7 +122,8 @@ _INTERP_WORD = re.compile(
 _QUESTION_TITLE = re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．])?问\s*[:：]")
 _DOC_TYPE_END = re.compile(
     r"(?:通知|意见|意見|办法|辦法|规定|規定|方案|要点|要點|细则|細則|决定|決定|条例|條例|规划|規劃|"
-    r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄)$"
+    r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄|纲要|綱要|准则|準則|守则|標準|标准|"
+    r"计划|計劃|规程|規程|章程|细则|解释|解釋)$"
 )
 _INTERP_SUFFIX = re.compile(r"(?:的)?(?:政策)?(?:" + _INTERP_WORD.pattern + r").{0,3}$")
 _INTERP_OPENING = re.compile(
@@ -357,7 +362,11 @@ class _Reader:
             pv = self.hints.page.get(key)
             if not pv:
                 continue
-            orgs = [o for o in _split_orgs(pv.value) if _OFFICE.match(o) and not is_navigation(o)]
+            orgs = [
+                o
+                for o in _split_orgs(pv.value)
+                if _OFFICE.match(o) and not is_navigation(o) and not _DIVISION.match(o)
+            ]
             if orgs:
                 _set(doc, "issuer", orgs[0], Evidence(orgs[0], None, pv.source), confidence)
                 return
@@ -462,7 +471,7 @@ class _Reader:
         if i >= len(lines) or len(lines[i]) > TITLE_MAX or lines[i].endswith(_NOT_TITLE_END):
             self._title_fallback()
             return
-        start, parts = i, [lines[i]]
+        start, parts = i, [strip_site_suffix(lines[i])]
         while i + 1 < self.head_end and len(parts) < 4:
             cur, nxt = parts[-1], lines[i + 1]
             joined = "".join(parts)
@@ -474,6 +483,9 @@ class _Reader:
             ) and len(joined) + len(nxt) <= TITLE_MAX:
                 parts.append(nxt)
                 i += 1
+            elif more := self._title_rest(joined, i + 1):
+                parts += more
+                i += len(more)
             else:
                 break
         title = "".join(parts)
@@ -482,6 +494,27 @@ class _Reader:
             _set(doc, "doc_number", m.group(1), _ev(m.group(1), start, lines))
         ev = Evidence(title, start + 1, "\n".join(lines[start : i + 1]))
         _set(doc, "title", title, ev)
+
+    def _title_rest(self, joined: str, k: int) -> list[str]:
+        """Lines that complete a title split without a visible break (`关于保险公司执行新金融工具相关`
+        / `会计准则有关过渡办法的通知`): short lines that end it with a document type word."""
+        if _DOC_TYPE_END.search(joined) or _INTERP_WORD.search(joined):
+            return []
+        rest: list[str] = []
+        for line in self.lines[k : min(k + 2, self.head_end)]:
+            if (
+                len(line) > TITLE_PART_MAX
+                or _SENTENCE_MARK.search(line)
+                or _doc_number_line(line)
+                or _DATE_LINE.match(line)
+                or _LABEL_RE.match(line)
+                or _is_org_line(line)
+            ):
+                return []
+            rest.append(line)
+            if _DOC_TYPE_END.search(joined + "".join(rest)):
+                return rest
+        return []
 
     def _title_fallback(self) -> None:
         t = self.hints.title_fallback
@@ -548,21 +581,28 @@ class _Reader:
     def signature(self) -> None:
         doc, lines = self.doc, self.lines
         found = None  # (index of date line, date text, issuer or None, index of issuer line)
-        for i, line in enumerate(lines):
-            if len(line) > 60 or not (
+        for i, raw in enumerate(lines):
+            line = _despace(raw)
+            if len(line) > 60 or "|" in line or not (
                 line[0].isdigit() or line[0] in "（(二〇○零一" or " " in line
             ):
                 continue
             m = _DATE_LINE.match(line) or _DAMAGED_LINE.match(line)
-            if m and i > 0 and _is_org_line(lines[i - 1]):
+            prev = _despace(lines[i - 1]) if i > 0 else ""
+            if m and _is_org_line(prev):
                 top = i - 1  # joint documents list one issuer per line above the date
-                while top > 0 and i - top < 4 and _is_org_line(lines[top - 1]):
+                while top > 0 and i - top < 4 and _is_org_line(_despace(lines[top - 1])):
                     top -= 1
-                found = (i, m.group(1), "、".join(lines[top:i]), top)
+                issuer = "、".join(_despace(x) for x in lines[top:i])
+                found = (i, m.group(1), issuer, top)
                 break
             m2 = _ORG_DATE_LINE.match(line)
             if m2 and not _NOT_ORG.search(m2.group(1)):
                 found = (i, m2.group(2), m2.group(1), i)
+                break
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if m and (_SIGNATORY.match(re.sub(r"\s+", "", prev)) or prev.startswith("附件") or nxt.startswith("附件")):
+                found = (i, m.group(1), None, None)  # signed by a minister, or before attachments
                 break
             if m and i >= len(lines) - 3 and not self.hints.promulgation:
                 found = (i, m.group(1), None, None)
@@ -588,10 +628,11 @@ class _Reader:
         doc = self.doc
         if doc.issuer or not doc.title or doc.kind == "interpretation":
             return
-        m = _TITLE_ORG.match(doc.title)
+        m = _TITLE_ORGS.match(doc.title)
         if m:
+            issuer = "、".join(_split_orgs(m.group(1)))
             ev = doc.evidence["title"]
-            _set(doc, "issuer", m.group(1), Evidence(m.group(1), ev.line, ev.source))
+            _set(doc, "issuer", issuer, Evidence(issuer, ev.line, ev.source), 0.85)
 
     # -- validity ---------------------------------------------------------------------------------
     def effective_and_expiry(self) -> None:

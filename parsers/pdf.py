@@ -134,7 +134,9 @@ def _rejoin(lines: list[_Line]) -> str:
     current = ""
     for k, line in enumerate(lines):
         text = line.text.strip()
-        if line.x0 - left > RIGHT_BLOCK * (right - left):
+        indent, slack = line.x0 - left, right - line.x1
+        centred = indent > 2.5 * char_width and abs(indent - slack) < 2 * char_width
+        if indent > RIGHT_BLOCK * (right - left) or centred:
             # a signature or date set to the right stands alone, however far right it reaches
             if current:
                 out.append(current)
