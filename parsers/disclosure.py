@@ -74,8 +74,8 @@ def _label(text: str) -> tuple[str, str, bool] | None:
 
 
 def _hits(cells: list[Cell]) -> list[tuple[int, str, str]]:
-    """(cell index, label, value) for every label in the cells, values taken from the next cell
-    when the label's own cell has none."""
+    """(index of the last cell used, label, value) for every label in the cells, values taken from
+    the next cell when the label's own cell has none."""
     out = []
     for i, cell in enumerate(cells):
         found = _label(cell.text)
@@ -89,9 +89,10 @@ def _hits(cells: list[Cell]) -> list[tuple[int, str, str]]:
         label, rest, _ = found
         inner = _INNER.search(rest)
         value = _clean(rest[: inner.start()] if inner else rest)
+        used = i
         if not value and i + 1 < len(cells) and _label(cells[i + 1].text) is None:
-            value = _clean(cells[i + 1].text)
-        out.append((i, label, value))
+            value, used = _clean(cells[i + 1].text), i + 1
+        out.append((used, label, value))
         if inner:  # more labels in the same cell
             for m in _INNER.finditer(rest):
                 nxt = _INNER.search(rest, m.end())
@@ -117,7 +118,9 @@ def read_disclosure(cells: list[Cell]) -> tuple[dict[str, PageValue], list[Cell]
     table_cells: list[Cell] = []
     for group in _clusters(hits)[:1]:
         first, last = group[0][0], group[-1][0]
-        table_cells = cells[first : last + 2]
+        while first > 0 and _label(cells[first].text) is None and _label(cells[first - 1].text):
+            first -= 1  # the group's first hit is a value cell: its label sits just before
+        table_cells = cells[first : last + 1]
         for _, label, value in group:
             name = LABELS[label]
             if value and name != "_" and name not in fields:

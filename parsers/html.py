@@ -95,7 +95,10 @@ _FOOTER = re.compile(
 )
 _PUNCT = re.compile(r"[，。；、！？,;]")
 _COMPACT = re.compile(r"[\s\u3000]+")
-SIBLING_SHARE = 0.25  # a sibling block with this share of the best block's text is article too
+TABLE_SHARE = 0.9  # an element this much made of disclosure-table text is the table
+SIBLING_SHARE = 0.25
+COPY_DEPTH, COPY_MIN = 3, 100
+_CONTAINERS = ["div", "section", "article", "main", "table", "tbody", "tr", "td", "ul", "ol"]  # duplicate blocks are looked for this deep, from this many characters  # a sibling block with this share of the best block's text is article too
 _TITLE_META = ("articletitle", "og:title", "dc.title", "dcterms.title", "title", "twitter:title")
 _SOURCE_META = ("contentsource", "source", "dc.publisher", "dc.source")
 _SITE_META = ("sitename", "og:site_name", "site_name", "columnname", "columntype")
@@ -262,12 +265,33 @@ def main_content(root: Tag, cells: list[_Cell]) -> list[Tag]:
     parent = top.parent
     if parent is None or not isinstance(parent, Tag):
         return [top]
-    keep = [
-        child
-        for child in parent.find_all(True, recursive=False)
-        if child is top or total.get(id(child), 0.0) >= SIBLING_SHARE * total[best]
-    ]
-    return keep
+    keep: list[tuple[Tag, str]] = []
+    for child in parent.find_all(True, recursive=False):
+        if child is top or total.get(id(child), 0.0) >= SIBLING_SHARE * total[best]:
+            text = _compact(child.get_text())
+            # a copy for another screen size (PC / mobile) is read once, the fuller one
+            if any(text in kept for _, kept in keep):
+                continue
+            keep = [(t, kept) for t, kept in keep if kept not in text] + [(child, text)]
+    return [t for t, _ in keep]
+
+
+def _drop_copies(content: list[Tag], depth: int = COPY_DEPTH) -> None:
+    """Pages often carry the article twice, one copy per screen size; the later copy goes. Only
+    containers are compared: a paragraph a document repeats on purpose stays."""
+    level = list(content)
+    for _ in range(depth):
+        nxt: list[Tag] = []
+        for tag in level:
+            seen: set[str] = set()
+            for child in tag.find_all(_CONTAINERS, recursive=False):
+                text = _compact(child.get_text())
+                if len(text) >= COPY_MIN and text in seen:
+                    child.decompose()
+                    continue
+                seen.add(text)
+                nxt.append(child)
+        level = nxt
 
 
 def _compact(text: str) -> str:
@@ -339,17 +363,31 @@ def _is_heading_like(tag: Tag) -> bool:
     return bool(_TITLE_CLASS.search(marks))
 
 
-def _drop_table(table_cells: list[Cell], content: list[Tag]) -> None:
-    """Remove the disclosure table when it sits inside the article: its values are read into the
-    metadata, and in the body they would only clutter search snippets."""
-    if not table_cells:
-        return
-    blocks = [c.block for c in table_cells]
-    common = next((p for p in blocks[0].parents if all(p in b.parents for b in blocks[1:])), None)
-    if common is None or any(common is c or common in c.parents for c in content):
-        return  # the table shares its element with the article text: leave it
-    if sum(len(c.text) for c in table_cells) >= 0.7 * len(_compact(common.get_text())):
-        common.decompose()
+def _drop_table(table_cells: list[Cell]) -> None:
+    """Remove the disclosure table from the page once it is read: its values are metadata, and in
+    the body they would only clutter search snippets. Each of its cells climbs to the largest
+    element that is still mostly table text, and that element goes."""
+    table_chars: dict[int, int] = {}
+    for cell in table_cells:
+        for tag in [cell.block, *cell.block.parents]:
+            table_chars[id(tag)] = table_chars.get(id(tag), 0) + len(_compact(cell.text))
+    size: dict[int, int] = {}
+
+    def mostly_table(tag: Tag) -> bool:
+        if id(tag) not in size:
+            size[id(tag)] = len(_compact(tag.get_text()))
+        return table_chars.get(id(tag), 0) >= TABLE_SHARE * size[id(tag)]
+
+    doomed: list[Tag] = []
+    for cell in table_cells:
+        tag = cell.block
+        while isinstance(tag.parent, Tag) and tag.parent.name != "[document]" and mostly_table(tag.parent):
+            tag = tag.parent
+        if not any(tag is d for d in doomed):
+            doomed.append(tag)
+    for tag in doomed:
+        if not tag.decomposed:
+            tag.decompose()
 
 
 def extract(data: bytes, name: str = "文件") -> Extracted:
@@ -372,8 +410,10 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
     cells = _cells(root)
     fields, table_cells = read_disclosure(cells)
     page.update(fields)  # what the page shows beats what its meta tags say
+    _drop_table(table_cells)
+    cells = [c for c in cells if not c.block.decomposed]
     content = main_content(root, cells)
-    _drop_table(table_cells, content)
+    _drop_copies(content)
     wanted = page.get("title") or page.get("page_title")
     heading = _heading(root, content, _compact(wanted.value) if wanted else None)
     parts = [_walk(c) for c in content]
