@@ -15,6 +15,7 @@ from datetime import date
 
 from .dates import DAMAGED_RE, DATE_PATTERN, add_years, parse_date, repair_damaged
 from .docnumber import DOC_NUMBER_RE, ORDER_NUMBER_RE, order_number
+from .disclosure import Cell, read_disclosure
 from .doubt import assess
 from .extracted import Hints, PageValue
 from .model import Evidence, ParsedDocument
@@ -23,6 +24,7 @@ from .titles import is_navigation, strip_site_suffix
 
 HEAD_LINES = 15  # the header (number, title, labels) sits within the first lines
 TITLE_MAX = 150
+TABLE_ZONE = 60  # navigation and a disclosure table in crawler text sit within the first lines
 TITLE_PART_MAX = 40  # a line longer than this does not continue a title
 _SENTENCE_MARK = re.compile(r"[，。；：:;！？]")
 BODY_LINE = 100  # a longer line in the header zone is the first paragraph of the body
@@ -40,7 +42,9 @@ _TITLE_ORG = re.compile(rf"^({_ORG})(?:关于|關于|關於)")
 _TITLE_ORGS = re.compile(
     rf"^((?:{_ORG})(?:[\s、，,]*(?:{_ORG}))*?)\s*(?:关于|關于|關於|联合印发|印发|印發|转发|轉發)"
 )
-_GLUED_ORG_END = re.compile(r"(办公厅|办公室|委员会|人民政府|辦公廳)(?=[^\s、，,|｜])")
+_GLUED_ORG_END = re.compile(
+    r"(办公厅|办公室|委员会|人民政府|辦公廳)(?=[^\s、，,|｜])(?!办|辦|常务|党组|机关|直属|工作|驻)"
+)
 _ORDER_HEAD = re.compile(rf"^((?:中华人民共和国)?[{CJK}]{{1,20}}?)令$")
 _SIGNATORY = re.compile(
     rf"^(?:部长|局长|主任|署长|省长|市长|县长|区长|州长|主席|总理|行长|会长|院长|检察长|社长|秘书长|委员长)"
@@ -252,14 +256,36 @@ class _Reader:
         self.doc = doc
         self.hints = hints
         self.lines = doc.text.split("\n") if doc.text else []
+        self.furniture = self._text_table()
+        self.top = self._top()
         self.head_end = self._head_end()
+
+    def _text_table(self) -> set[int]:
+        """Crawler text keeps the page's disclosure table as lines (`发文字号：` / `穗发改〔2025〕12号`):
+        it is read like the HTML table (the page's own values win), and its lines are never a title."""
+        cells = [Cell(line, i) for i, line in enumerate(self.lines[:TABLE_ZONE])]
+        fields, table = read_disclosure(cells)
+        for key, value in fields.items():
+            self.hints.page.setdefault(key, value)
+        return {c.block for c in table}
+
+    def _top(self) -> int:
+        """The first line after the navigation, breadcrumbs and disclosure table at the top."""
+        for i, line in enumerate(self.lines[:TABLE_ZONE]):
+            if i not in self.furniture and not is_navigation(line) and len(line) > 1:
+                return i
+        return 0
 
     def _head_end(self) -> int:
         """Index of the first body line: the salutation (主送机关, ends with ：) or a long paragraph."""
-        for i, line in enumerate(self.lines[:HEAD_LINES]):
-            if line.endswith(("：", ":")) and i > 0 or len(line) > BODY_LINE:
+        end = min(len(self.lines), self.top + HEAD_LINES)
+        for i in range(self.top, end):
+            line = self.lines[i]
+            if i in self.furniture:
+                continue
+            if line.endswith(("：", ":")) and i > self.top or len(line) > BODY_LINE:
                 return i
-        return min(len(self.lines), HEAD_LINES)
+        return end
 
     def run(self) -> None:
         self.page_fields()
@@ -447,11 +473,13 @@ class _Reader:
             _set(doc, "title", t, _ev(t, _find_line(self.lines, t, 5), self.lines))
             return
         lines = self.lines
-        i = 0
+        i = self.top
         while i < self.head_end:
             line = lines[i]
             if (
-                _doc_number_line(line)
+                i in self.furniture
+                or is_navigation(line)
+                or _doc_number_line(line)
                 or _DATE_LINE.match(line)
                 or _DAMAGED_LINE.match(line)
                 or _SKIP_HEAD.match(line)
@@ -611,6 +639,8 @@ class _Reader:
         i, text, issuer, org_index = found
         if issuer and doc.issuer is None:
             _set(doc, "issuer", issuer, _ev(issuer, org_index, lines))
+        elif issuer and doc.issuer:
+            self._co_issuers(_split_orgs(issuer))
         if doc.signed_date is not None:
             return
         d = parse_date(text)
@@ -623,6 +653,16 @@ class _Reader:
                 doc.warnings.append(f"成文日期“{text}”损坏，可能是{options}，未采用，请人工填写")
         if d:
             _set(doc, "signed_date", d, _ev(d, i, lines))
+
+    def _co_issuers(self, signed: list[str]) -> None:
+        """A table naming the lead office only, a signature naming it and its co-issuers: all of
+        them, lead first."""
+        doc = self.doc
+        known = _split_orgs(doc.issuer or "")
+        if len(signed) > len(known) and signed[: len(known)] == known:
+            ev = doc.evidence["issuer"]
+            doc.issuer = "、".join(signed)
+            ev.value = doc.issuer
 
     def title_issuer(self) -> None:
         doc = self.doc

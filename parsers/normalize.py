@@ -64,7 +64,7 @@ _RADICALS = {chr(cp): unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2
 _RADICALS.update(dict(zip("⺠⻅⻓⻔⻢⻋⻜⻉⻘⻝⻩⻛⻚⺟⻄⻆⻰⻳⺁⻨⻮⻥⻤", "民见长门马车飞贝青食黄风页母西角龙龟厂麦齐鱼鬼", strict=True)))
 _RADICAL_RE = re.compile("[" + "".join(_RADICALS) + "]")
 # A date or 文号 that a crawler split one token per line (`202` / `5` / `年` / `12` / `月` …).
-_TOKEN_LINE = re.compile(r"^[\d年月日号號〔〕\[\]()（）【】﹝﹞第]{1,6}$")
+_TOKEN_LINE = re.compile(r"^[\d年月日号號〔〕\[\]()（）【】﹝﹞第 ]{1,8}$")
 _SPLIT_VALUE = re.compile(
     r"^(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
     rf"|[{CJK}]{{0,12}}[〔\[(（【﹝](?:19|20)\d{{2}}[〕\])）】﹞]第?\d{{1,5}}[号號])$"
@@ -159,7 +159,7 @@ def _join_split_values(lines: list[str]) -> list[str]:
         if len(lines[i]) <= 12:
             for j in range(min(len(lines), i + 8), i + 1, -1):
                 if all(_TOKEN_LINE.match(x) for x in lines[i + 1 : j]):
-                    candidate = "".join(lines[i:j])
+                    candidate = "".join(lines[i:j]).replace(" ", "")
                     if _SPLIT_VALUE.match(candidate):
                         joined = (candidate, j)
                         break
