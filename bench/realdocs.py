@@ -31,7 +31,9 @@ def main() -> int:
     args = ap.parse_args()
     scorer = args.realdocs / "score.py"
     if not scorer.exists():
-        sys.exit(f"realdocs not found at {args.realdocs}; pass --realdocs or set POLICYLIB_REALDOCS")
+        sys.exit(
+            f"realdocs not found at {args.realdocs}; pass --realdocs or set POLICYLIB_REALDOCS"
+        )
     policylib = Path(sys.executable).parent / "policylib"
     with tempfile.TemporaryDirectory(prefix="realdocs-bench-") as tmp:
         out = Path(tmp) / "scores.json"

@@ -38,7 +38,9 @@ _SPACED = "|".join(
     r"[\s\u3000]*".join(map(re.escape, label)) for label in sorted(LABELS, key=len, reverse=True)
 )
 # A label at the start of a cell: `[发文机构]`, `【文号】`, `发 文 字 号 ：`, `标　　题:`.
-_START = re.compile(rf"^[\[【［(（]?[\s\u3000]*({_SPACED})[\s\u3000]*[\]】］)）]?[\s\u3000]*([:：]?)")
+_START = re.compile(
+    rf"^[\[【［(（]?[\s\u3000]*({_SPACED})[\s\u3000]*[\]】］)）]?[\s\u3000]*([:：]?)"
+)
 # Further labels inside one cell (`发布时间：2020-01-01 来源：XX`) need a colon.
 _INNER = re.compile(rf"(?:^|(?<=[\s\u3000]))({_SPACED})[\s\u3000]*[:：]")
 _PLACEHOLDER = re.compile(r"^[-—－_/\s\u3000]*$|^(?:无|暂无|空)$")
@@ -84,7 +86,9 @@ def _hits(cells: list[Cell]) -> list[tuple[int, str, str]]:
                 label = re.sub(r"[\s\u3000]", "", m.group(1))
                 if LABELS[label] in WEAK:
                     nxt = _INNER.search(cell.text, m.end())
-                    out.append((i, label, _clean(cell.text[m.end() : nxt.start() if nxt else None])))
+                    out.append(
+                        (i, label, _clean(cell.text[m.end() : nxt.start() if nxt else None]))
+                    )
             continue
         label, rest, _ = found
         inner = _INNER.search(rest)
@@ -125,7 +129,7 @@ def read_disclosure(cells: list[Cell]) -> tuple[dict[str, PageValue], list[Cell]
             name = LABELS[label]
             if value and name != "_" and name not in fields:
                 fields[name] = PageValue(value, f"网页信息公开表“{label}”")
-    for i, label, value in hits:
+    for _, label, value in hits:
         name = LABELS[label]
         if value and name in WEAK and name not in fields:
             fields[name] = PageValue(value, f"网页“{label}”", strong=False)

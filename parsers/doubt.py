@@ -39,7 +39,9 @@ def _title(doc: ParsedDocument) -> None:
         return  # metadata.py already warns 未找到标题
     compact = re.sub(r"\s+", "", title)
     if is_navigation(title):
-        _doubt(doc, "title", 0.05, f"标题“{title}”是网页导航或按钮文字，不是文件标题，请核对并改正标题")
+        _doubt(
+            doc, "title", 0.05, f"标题“{title}”是网页导航或按钮文字，不是文件标题，请核对并改正标题"
+        )
     elif _SITE.search(title) and len(compact) <= 30:
         _doubt(doc, "title", 0.2, f"标题“{title}”像是网站或栏目名称，请核对并改正标题")
     elif len(compact) < TITLE_MIN:
@@ -90,7 +92,9 @@ def _weak(doc: ParsedDocument) -> None:
         if ev is not None and ev.confidence is not None and ev.confidence < LOW + 0.2:
             label = {"title": "标题", "issuer": "发文机关", "doc_number": "文号"}.get(name)
             if label and not any(label in w for w in doc.warnings):
-                doc.warnings.append(f"{label}“{ev.value}”取自{ev.source or '弱线索'}，可信度较低，请核对")
+                doc.warnings.append(
+                    f"{label}“{ev.value}”取自{ev.source or '弱线索'}，可信度较低，请核对"
+                )
 
 
 def assess(doc: ParsedDocument) -> None:

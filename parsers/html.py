@@ -98,7 +98,18 @@ _COMPACT = re.compile(r"[\s\u3000]+")
 TABLE_SHARE = 0.9  # an element this much made of disclosure-table text is the table
 SIBLING_SHARE = 0.25
 COPY_DEPTH, COPY_MIN = 3, 100
-_CONTAINERS = ["div", "section", "article", "main", "table", "tbody", "tr", "td", "ul", "ol"]  # duplicate blocks are looked for this deep, from this many characters  # a sibling block with this share of the best block's text is article too
+_CONTAINERS = [
+    "div",
+    "section",
+    "article",
+    "main",
+    "table",
+    "tbody",
+    "tr",
+    "td",
+    "ul",
+    "ol",
+]  # duplicate blocks are looked for this deep, from this many characters  # a sibling block with this share of the best block's text is article too
 _TITLE_META = ("articletitle", "og:title", "dc.title", "dcterms.title", "title", "twitter:title")
 _SOURCE_META = ("contentsource", "source", "dc.publisher", "dc.source")
 _SITE_META = ("sitename", "og:site_name", "site_name", "columnname", "columntype")
@@ -381,7 +392,11 @@ def _drop_table(table_cells: list[Cell]) -> None:
     doomed: list[Tag] = []
     for cell in table_cells:
         tag = cell.block
-        while isinstance(tag.parent, Tag) and tag.parent.name != "[document]" and mostly_table(tag.parent):
+        while (
+            isinstance(tag.parent, Tag)
+            and tag.parent.name != "[document]"
+            and mostly_table(tag.parent)
+        ):
             tag = tag.parent
         if not any(tag is d for d in doomed):
             doomed.append(tag)

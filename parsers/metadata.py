@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from datetime import date
 
 from .dates import DAMAGED_RE, DATE_PATTERN, add_years, parse_date, repair_damaged
-from .docnumber import DOC_NUMBER_RE, ORDER_NUMBER_RE, order_number
 from .disclosure import Cell, read_disclosure
+from .docnumber import DOC_NUMBER_RE, ORDER_NUMBER_RE, order_number
 from .doubt import assess
 from .extracted import Hints, PageValue
 from .model import Evidence, ParsedDocument
@@ -340,7 +340,9 @@ class _Reader:
             title = strip_site_suffix(normalize_text(pv.value).replace("\n", ""))
             if len(title) >= 4 and not is_navigation(title):
                 i = _find_compact(self.lines, title, 10)
-                ev = _ev(title, i, self.lines) if i is not None else Evidence(title, None, pv.source)
+                ev = (
+                    _ev(title, i, self.lines) if i is not None else Evidence(title, None, pv.source)
+                )
                 _set(doc, "title", title, ev, 0.95 if "信息公开表" in pv.source else 0.9)
 
     def adoption(self) -> None:
@@ -611,8 +613,10 @@ class _Reader:
         found = None  # (index of date line, date text, issuer or None, index of issuer line)
         for i, raw in enumerate(lines):
             line = _despace(raw)
-            if len(line) > 60 or "|" in line or not (
-                line[0].isdigit() or line[0] in "（(二〇○零一" or " " in line
+            if (
+                len(line) > 60
+                or "|" in line
+                or not (line[0].isdigit() or line[0] in "（(二〇○零一" or " " in line)
             ):
                 continue
             m = _DATE_LINE.match(line) or _DAMAGED_LINE.match(line)
@@ -629,7 +633,11 @@ class _Reader:
                 found = (i, m2.group(2), m2.group(1), i)
                 break
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
-            if m and (_SIGNATORY.match(re.sub(r"\s+", "", prev)) or prev.startswith("附件") or nxt.startswith("附件")):
+            if m and (
+                _SIGNATORY.match(re.sub(r"\s+", "", prev))
+                or prev.startswith("附件")
+                or nxt.startswith("附件")
+            ):
                 found = (i, m.group(1), None, None)  # signed by a minister, or before attachments
                 break
             if m and i >= len(lines) - 3 and not self.hints.promulgation:

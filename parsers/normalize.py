@@ -61,7 +61,15 @@ _PINYIN_LITTER = re.compile(
 # Kangxi radicals (U+2F00-U+2FD5) and radical supplements that PDF fonts put in place of the
 # ordinary characters (`⾰命⽂物`, `意⻅`): NFKC maps the former; the common supplements are listed.
 _RADICALS = {chr(cp): unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)}
-_RADICALS.update(dict(zip("⺠⻅⻓⻔⻢⻋⻜⻉⻘⻝⻩⻛⻚⺟⻄⻆⻰⻳⺁⻨⻮⻥⻤", "民见长门马车飞贝青食黄风页母西角龙龟厂麦齐鱼鬼", strict=True)))
+_RADICALS.update(
+    dict(
+        zip(
+            "⺠⻅⻓⻔⻢⻋⻜⻉⻘⻝⻩⻛⻚⺟⻄⻆⻰⻳⺁⻨⻮⻥⻤",
+            "民见长门马车飞贝青食黄风页母西角龙龟厂麦齐鱼鬼",
+            strict=True,
+        )
+    )
+)
 _RADICAL_RE = re.compile("[" + "".join(_RADICALS) + "]")
 # A date or 文号 that a crawler split one token per line (`202` / `5` / `年` / `12` / `月` …).
 _TOKEN_LINE = re.compile(r"^[\d年月日号號〔〕\[\]()（）【】﹝﹞第 ]{1,8}$")
@@ -178,7 +186,9 @@ def normalize_text(text: str) -> str:
     text = _WIDTH_RE.sub(lambda m: _WIDTH_MAP[m.group()], text)
     text = _RADICAL_RE.sub(lambda m: _RADICALS[m.group()], text)
     text = _SPACES.sub(" ", clean_litter(text))
-    lines = _join_split_values([stripped for line in text.split("\n") if (stripped := line.strip())])
+    lines = _join_split_values(
+        [stripped for line in text.split("\n") if (stripped := line.strip())]
+    )
     tail = len(lines) - _FURNITURE_TAIL
     out = []
     for i, line in enumerate(lines):

@@ -27,14 +27,15 @@ _OFFICE_END = re.compile(
 SITE_PART_MAX = 30
 
 # What navigation, buttons and page widgets say; never a document title.
-NAV_WORDS = frozenset(
+_NAV_TEXT = (
     "首页 主页 搜索 高级搜索 站内搜索 全文检索 检索 登录 注册 退出 EN English ENGLISH 无障碍 无障碍浏览 "
     "长者模式 关怀版 繁体 简体 繁體 繁体版 简体版 下载 下载文字版 下载附件 附件下载 打印 打印本页 关闭 关闭窗口 "
     "分享 分享到 收藏 加入收藏 返回 返回顶部 返回首页 返回主站 网站地图 联系我们 当前位置 您当前的位置 微信 "
     "微博 客户端 移动客户端 手机版 电脑版 政务公开 信息公开 政府信息公开 政策文件 政策解读 通知公告 "
     "相关文章 相关链接 相关解读 上一篇 下一篇 字号 大 中 小 更多 详情 正文 附件 扫一扫 纠错 我要纠错 "
-    "政府信息公开目录 规章库 政策法规 新闻中心 互动交流 办事服务 政务服务 机构职能 首页>".split()
+    "政府信息公开目录 规章库 政策法规 新闻中心 互动交流 办事服务 政务服务 机构职能 首页>"
 )
+NAV_WORDS = frozenset(_NAV_TEXT.split())
 _NAV_SPLIT = re.compile(r"[\s/|｜、·>＞»]+")
 _URLISH = re.compile(r"^\(?(?:https?://)?[\w.-]+\.(?:cn|com|org|net|gov)\)?$", re.IGNORECASE)
 
@@ -49,7 +50,10 @@ def _outside_quotes(text: str) -> list[tuple[int, int]]:
     """Separator spans that are not inside 《》 or （）."""
     spans, depth = [], 0
     for m in _SEPARATOR.finditer(text):
-        depth = sum(text.count(o, 0, m.start()) - text.count(c, 0, m.start()) for o, c in ("《》", "（）", "()"))
+        depth = sum(
+            text.count(o, 0, m.start()) - text.count(c, 0, m.start())
+            for o, c in ("《》", "（）", "()")
+        )
         if depth == 0 and m.start() > 0:
             spans.append((m.start(), m.end()))
     return spans
