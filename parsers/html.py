@@ -114,6 +114,8 @@ _TITLE_META = ("articletitle", "og:title", "dc.title", "dcterms.title", "title",
 _SOURCE_META = ("contentsource", "source", "dc.publisher", "dc.source")
 _SITE_META = ("sitename", "og:site_name", "site_name", "columnname", "columntype")
 _SITE_SPLIT = re.compile(r"[_|｜\-—\s]+")
+_TEXT_HOLDERS = {"p", "div", "td", "span", "strong", "b", "font", "center"}
+HEADING_TAGS = 6  # an element with more tags inside is a container, not a heading
 _TITLE_CLASS = re.compile(r"title|headline|biaoti|\bbt\b|heading")
 
 
@@ -354,17 +356,36 @@ def _heading(root: Tag, content: list[Tag], wanted: str | None) -> Tag | None:
     for tag in root.find_all(True):
         if tag is first:
             break
-        if id(tag) in inside or not _is_heading_like(tag):
+        heading_like = _is_heading_like(tag)
+        if id(tag) in inside or not (heading_like or (wanted and tag.name in _TEXT_HOLDERS)):
             continue
+        if len(tag.find_all(True, limit=HEADING_TAGS + 1)) > HEADING_TAGS:
+            continue  # a container, not a heading
         text = _compact(tag.get_text())
         if len(text) < 6 or len(text) > 300 or is_navigation(tag.get_text(" ")):
             continue
-        if wanted:
-            if text == wanted or (len(text) >= 8 and (text in wanted or wanted in text)):
-                best = tag
-        elif tag.name in ("h1", "h2", "h3"):
+        if (
+            wanted
+            and _matches(text, wanted, loose=heading_like)
+            or not wanted
+            and tag.name in ("h1", "h2", "h3")
+        ):
             best = tag
     return best
+
+
+def _matches(text: str, wanted: str, *, loose: bool) -> bool:
+    """A heading matches the stated title when one holds the other; a plain paragraph only when
+    they are nearly the same length (it must not be a paragraph that quotes the title)."""
+    if text == wanted:
+        return True
+    if loose:
+        return len(text) >= 8 and (text in wanted or wanted in text)
+    if text.endswith(wanted):  # issuers before a shortened title: `A B关于…的函`
+        return len(text) <= 2.5 * len(wanted)
+    return (wanted in text and len(text) <= 1.6 * len(wanted)) or (
+        text in wanted and len(text) >= 0.6 * len(wanted)
+    )
 
 
 def _is_heading_like(tag: Tag) -> bool:

@@ -127,7 +127,7 @@ _QUESTION_TITLE = re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．])
 _DOC_TYPE_END = re.compile(
     r"(?:通知|意见|意見|办法|辦法|规定|規定|方案|要点|要點|细则|細則|决定|決定|条例|條例|规划|規劃|"
     r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄|纲要|綱要|准则|準則|守则|標準|标准|"
-    r"计划|計劃|规程|規程|章程|细则|解释|解釋)$"
+    r"计划|計劃|规程|規程|章程|细则|解释|解釋)(?:[（(](?:试行|暂行|修订|修订稿|征求意见稿)[）)])?$"
 )
 _INTERP_SUFFIX = re.compile(r"(?:的)?(?:政策)?(?:" + _INTERP_WORD.pattern + r").{0,3}$")
 _INTERP_OPENING = re.compile(
@@ -370,7 +370,7 @@ class _Reader:
                 _set(doc, "doc_number", number, _ev(number, i, lines), 0.9)
             org = ORDER_NUMBER_RE.match(re.sub(r"\s+", "", joined))
             if doc.issuer is None and org:
-                office = re.sub(r"令$", "", org.group(0).split("令")[0] + "令")
+                office = org.group("org")[:-1]  # `中华人民共和国` is dropped like in the number
                 _set(doc, "issuer", office, _ev(office, i, lines), 0.85)
             for k in range(i + 1, min(len(lines), i + 4)):
                 q = _PROMULGATED.search(lines[k])
@@ -474,6 +474,8 @@ class _Reader:
             t = normalize_text(self.hints.title)
             _set(doc, "title", t, _ev(t, _find_line(self.lines, t, 5), self.lines))
             return
+        if self._styled_heading():
+            return
         lines = self.lines
         i = self.top
         while i < self.head_end:
@@ -524,6 +526,18 @@ class _Reader:
             _set(doc, "doc_number", m.group(1), _ev(m.group(1), start, lines))
         ev = Evidence(title, start + 1, "\n".join(lines[start : i + 1]))
         _set(doc, "title", title, ev)
+
+    def _styled_heading(self) -> bool:
+        """A .docx paragraph styled Title / Heading 1 in the header zone is the title."""
+        heading = self.hints.heading
+        if not heading:
+            return False
+        heading = normalize_text(heading).replace("\n", "")
+        k = _find_compact(self.lines, heading, self.head_end + 2)
+        if k is None or k < self.top or is_navigation(heading) or len(heading) > TITLE_MAX:
+            return False
+        _set(self.doc, "title", heading, _ev(heading, k, self.lines), 0.9)
+        return True
 
     def _title_rest(self, joined: str, k: int) -> list[str]:
         """Lines that complete a title split without a visible break (`关于保险公司执行新金融工具相关`
