@@ -77,7 +77,7 @@ def _label(text: str) -> tuple[str, str, bool] | None:
 
 def _hits(cells: list[Cell]) -> list[tuple[int, str, str]]:
     """(index of the last cell used, label, value) for every label in the cells, values taken from
-    the next cell when the label's own cell has none."""
+    the next cell when the label's own cell has none (then the label cell is the index before)."""
     out = []
     for i, cell in enumerate(cells):
         found = _label(cell.text)
@@ -121,10 +121,10 @@ def read_disclosure(cells: list[Cell]) -> tuple[dict[str, PageValue], list[Cell]
     fields: dict[str, PageValue] = {}
     table_cells: list[Cell] = []
     for group in _clusters(hits)[:1]:
-        first, last = group[0][0], group[-1][0]
-        while first > 0 and _label(cells[first].text) is None and _label(cells[first - 1].text):
-            first -= 1  # the group's first hit is a value cell: its label sits just before
-        table_cells = cells[first : last + 1]
+        used = {i for i, _, _ in group}
+        # a value read from the next cell: its label cell belongs to the table too
+        used |= {i - 1 for i in used if i > 0 and _label(cells[i].text) is None}
+        table_cells = [cells[i] for i in sorted(used)]
         for _, label, value in group:
             name = LABELS[label]
             if value and name != "_" and name not in fields:

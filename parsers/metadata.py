@@ -639,7 +639,7 @@ class _Reader:
                 top = i - 1  # joint documents list one issuer per line above the date
                 while top > 0 and i - top < 4 and _is_org_line(_despace(lines[top - 1])):
                     top -= 1
-                issuer = "、".join(_despace(x) for x in lines[top:i])
+                issuer = "、".join(o for x in lines[top:i] for o in _split_orgs(_despace(x)))
                 found = (i, m.group(1), issuer, top)
                 break
             m2 = _ORG_DATE_LINE.match(line)

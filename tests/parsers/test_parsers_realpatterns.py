@@ -90,6 +90,27 @@ PAGE = """<html><head><title>关于印发耕地保护补贴实施方案的函_�
 </body></html>"""
 
 
+DISTRICT = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>湖州市吴兴区人民政府办公室关于印发吴兴区城乡风貌整治提升工作方案的通知 - 区政府办文件 - 湖州市吴兴区人民政府</title>
+<meta name="SiteName" content="湖州市吴兴区人民政府"></head><body>
+<div class="top"><span>欢迎访问湖州市吴兴区人民政府门户网站</span><a href="#">无障碍</a><a href="#">长者模式</a><a href="#">登录</a></div>
+<div class="menu"><ul><li><a href="/">首页</a></li><li><a href="/a">走进吴兴</a></li><li><a href="/b">政务公开</a></li><li><a href="/c">政务服务</a></li><li><a href="/d">互动交流</a></li></ul></div>
+<div class="position">您当前的位置：<a href="/">首页</a> &gt; <a href="/b">政务公开</a> &gt; <a href="/e">区政府办文件</a></div>
+<div class="main"><div class="left"><h3>信息公开目录</h3><ul><li><a href="/1">机构概况</a></li><li><a href="/2">政策文件</a></li><li><a href="/3">规划计划</a></li></ul></div>
+<div class="right">
+<table class="xxgk_table"><tr><td>索&nbsp;引&nbsp;号：</td><td>11330502002563441F/2024-00123</td><td>发布机构：</td><td>湖州市吴兴区人民政府办公室</td></tr>
+<tr><td>文　　号：</td><td>吴政办发〔2024〕12号</td><td>发布日期：</td><td>2024-05-10</td></tr>
+<tr><td>名　　称：</td><td colspan="3">湖州市吴兴区人民政府办公室关于印发吴兴区城乡风貌整治提升工作方案的通知</td></tr></table>
+<div class="article-title">湖州市吴兴区人民政府办公室关于印发吴兴区城乡风貌整治提升工作方案的通知</div>
+<div class="article-info">发布时间：2024-05-10 来源：区政府办 浏览次数：<span>123</span> 【字体：<a>大</a> <a>中</a> <a>小</a>】</div>
+<div id="zoom"><p>各乡镇人民政府、街道办事处，区级有关单位：</p><p>《吴兴区城乡风貌整治提升工作方案》已经区政府同意，现印发给你们，请结合实际认真贯彻落实。</p><p style="text-align:right">湖州市吴兴区人民政府办公室</p><p style="text-align:right">2024年5月8日</p><p>吴兴区城乡风貌整治提升工作方案</p><p>为进一步提升城乡风貌，打造美丽吴兴，根据有关文件精神，结合我区实际，制定本方案。</p><p>一、工作目标</p><p>到2025年底，全区城乡风貌明显提升，建成一批风貌样板区，群众满意度显著提高。</p></div>
+<div class="print"><a href="javascript:window.print()">【打印本页】</a><a href="javascript:window.close()">【关闭窗口】</a></div>
+<div class="related"><h3>相关链接</h3><ul><li><a href="/x1">吴兴区2023年城乡风貌工作总结</a></li><li><a href="/x2">关于做好城乡风貌整治的通知</a></li><li><a href="/x3">吴兴区风貌样板区名单公示</a></li></ul></div>
+</div></div>
+<div class="footer"><p>主办单位：湖州市吴兴区人民政府办公室 承办单位：吴兴区大数据发展管理中心</p><p>地址：湖州市吴兴区行政中心 联系电话：0572-1234567</p><p>网站标识码：3305020001 浙ICP备12345678号 浙公网安备 33050202000123号</p></div>
+</body></html>
+"""
+
+
 def parse_text(tmp_path: Path, text: str, name: str = "doc.txt") -> ParsedDocument:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -165,6 +186,34 @@ def test_web_page_table_values_and_a_clean_body(tmp_path: Path) -> None:
         "发文机构",
     ):
         assert furniture not in doc.text
+
+
+def test_district_page_with_spaced_labels_and_heading_between_table_and_text(
+    tmp_path: Path,
+) -> None:
+    doc = parse_text(tmp_path, DISTRICT, "page.html")
+    assert doc.title == "湖州市吴兴区人民政府办公室关于印发吴兴区城乡风貌整治提升工作方案的通知"
+    assert doc.doc_number == "吴政办发〔2024〕12号"  # `文　　号：`, value in the next cell
+    assert doc.issuer == "湖州市吴兴区人民政府办公室"  # `发布机构`
+    assert doc.signed_date == date(2024, 5, 8)  # the signature, not the 发布日期 2024-05-10
+    lines = doc.text.split("\n")
+    assert lines[0] == doc.title and lines[1].startswith("各乡镇人民政府")
+    for furniture in (
+        "无障碍",
+        "信息公开目录",
+        "索引号",
+        "浏览次数",
+        "打印本页",
+        "相关链接",
+        "ICP备",
+    ):
+        assert furniture not in doc.text
+
+
+def test_joint_signature_on_one_line_lists_each_office(tmp_path: Path) -> None:
+    text = "关于做好就业补贴工作的通知\n各区县：\n现将有关事项通知如下。\n湖州市财政局 湖州市人力资源和社会保障局\n2024年3月1日\n"
+    doc = parse_text(tmp_path, text)
+    assert doc.issuer == "湖州市财政局、湖州市人力资源和社会保障局"
 
 
 def test_page_that_closes_body_early_is_read_whole(tmp_path: Path) -> None:
