@@ -23,7 +23,9 @@ from .extracted import PageValue
 _FIELDS = {
     "title": "标题 名称 文件名称 信息名称 公文名称 文件标题",
     "doc_number": "发文字号 文号 发文号 文件字号",
-    "issuer": "发文机关 发文机构 发文单位 发布机构 发布机关 制发机关 发布单位 成文单位 发文部门 发布部门",
+    "issuer": "发文机关 发文机构 发文单位 制发机关 成文单位 发文部门",
+    # who put the page up: usually the issuer, but a reprinting office on someone else's document
+    "publisher": "发布机构 发布机关 发布单位 发布部门 信息提供单位",
     "co_issuers": "联合发文单位 联合发文机关 联合发文机构 联合发文部门",
     "signed_date": "成文日期 成文时间 印发日期 发文日期",
     "published_date": "发布日期 发布时间 公开日期 公布日期 发文时间",

@@ -381,12 +381,13 @@ class _Reader:
             return
 
     def weak_issuer(self) -> None:
-        """No issuer in the document: the page's 来源, else the site's owner when it is an office.
-        Both are weak (a reprinting site is not the issuer) and leave a warning through doubt.py."""
+        """No issuer in the document: the page's 发布机构, its 来源, else the site's owner when it is
+        an office. All are weaker than the document's own signature or title (a reprinting office
+        is not the issuer); the site's owner leaves a warning through doubt.py."""
         doc = self.doc
         if doc.issuer:
             return
-        for key, confidence in (("source", 0.6), ("site_name", 0.4)):
+        for key, confidence in (("publisher", 0.75), ("source", 0.6), ("site_name", 0.4)):
             pv = self.hints.page.get(key)
             if not pv:
                 continue

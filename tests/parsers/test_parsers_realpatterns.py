@@ -274,3 +274,23 @@ def test_site_suffixes_are_stripped_and_titles_kept(raw: str, clean: str | None)
 def test_navigation_words() -> None:
     assert is_navigation("搜索") and is_navigation("无障碍 搜索 繁体/简体") and is_navigation("EN")
     assert not is_navigation("关于做好防汛工作的通知")
+
+
+def test_reprinting_office_is_not_the_issuer(tmp_path: Path) -> None:
+    page = (
+        "<html><body><table><tr><td>索引号：</td><td>001/2024-01</td><td>发布机构：</td>"
+        "<td>湖州市人民政府办公室</td></tr><tr><td>发布日期：</td><td>2024-03-05</td>"
+        "<td>主题分类：</td><td>综合政务</td></tr></table>"
+        "<div><p>浙江省人民政府办公厅关于进一步优化营商环境的若干措施</p><p>浙政办发〔2024〕5号</p>"
+        "<p>各市、县（市、区）人民政府，省政府直属各单位：</p>"
+        "<p>为进一步优化营商环境，经省政府同意，现提出如下措施，请认真贯彻执行。</p>"
+        "<p>浙江省人民政府办公厅</p><p>2024年2月28日</p></div></body></html>"
+    )
+    doc = parse_text(tmp_path, page, "page.html")
+    assert doc.issuer == "浙江省人民政府办公厅"
+    assert doc.signed_date == date(2024, 2, 28) and doc.published_date == date(2024, 3, 5)
+    unsigned = page.replace("<p>浙江省人民政府办公厅</p><p>2024年2月28日</p>", "")
+    unsigned = unsigned.replace("浙江省人民政府办公厅关于", "关于")
+    doc = parse_text(tmp_path, unsigned, "unsigned.html")
+    assert doc.issuer == "湖州市人民政府办公室"  # nothing better: the publisher, with less trust
+    assert doc.confidence()["issuer"] < 0.9
