@@ -18,7 +18,7 @@ from . import text as text_format
 from .disclosure import Cell, read_disclosure
 from .extracted import Extracted, Hints, PageValue
 from .model import ParseError
-from .titles import is_navigation, strip_site_suffix
+from .titles import is_navigation, split_site_suffix, strip_site_suffix
 
 _DROP_TAGS = {
     "script",
@@ -113,6 +113,7 @@ _CONTAINERS = [
 _TITLE_META = ("articletitle", "og:title", "dc.title", "dcterms.title", "title", "twitter:title")
 _SOURCE_META = ("contentsource", "source", "dc.publisher", "dc.source")
 _SITE_META = ("sitename", "og:site_name", "site_name", "columnname", "columntype")
+_COLUMN_META = ("columnname", "columntype", "lanmu", "channel")
 _SITE_SPLIT = re.compile(r"[_|｜\-—\s]+")
 _TEXT_HOLDERS = {"p", "div", "td", "span", "strong", "b", "font", "center"}
 HEADING_TAGS = 6  # an element with more tags inside is a container, not a heading
@@ -333,10 +334,14 @@ def _page_values(soup: BeautifulSoup) -> tuple[dict[str, PageValue], tuple[str, 
             if len(title) >= 4:
                 values["title"] = PageValue(title, f"网页元数据{key}")
                 break
+    column = " ".join(meta[k] for k in _COLUMN_META if k in meta)
     if soup.title is not None and soup.title.string:
-        title = strip_site_suffix(soup.title.string, sites)
+        title, suffix = split_site_suffix(soup.title.string, sites)
+        column += " " + suffix
         if title and not is_navigation(title):
             values["page_title"] = PageValue(title, "网页标题<title>", strong=False)
+    if column.strip():
+        values["column"] = PageValue(column.strip(), "网页栏目", strong=False)
     for key in _SOURCE_META:
         if meta.get(key) and not is_navigation(meta[key]):
             values["source"] = PageValue(meta[key], f"网页元数据{key}", strong=False)

@@ -121,8 +121,10 @@ _TITLE_TAIL_LINE = re.compile(
 _INTERP_WORD = re.compile(
     r"政策解读|解读|解讀|问答|問答|图解|圖解|答记者问|答記者問|一图读懂|一圖讀懂|一图看懂|答问|答問|"
     r"常见问题|常見問題|热点(?:\d+|[一二三四五六七八九十]+)问|熱點(?:\d+|[一二三四五六七八九十]+)問|"
-    r"编制说明|編制說明|起草说明|起草說明|问答课堂"
+    r"编制说明|編制說明|起草说明|起草說明|问答课堂|问与答|問與答|问题解答|問題解答|答疑|答网民问|答网友问|"
+    r"一张图(?:读懂|看懂|了解)|一图(?:了解|速览|解析)|图说|政策吹风"
 )
+_INTERP_COLUMN = re.compile(r"解读|解讀|问答|問答")
 _QUESTION_TITLE = re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．])?问\s*[:：]")
 _DOC_TYPE_END = re.compile(
     r"(?:通知|意见|意見|办法|辦法|规定|規定|方案|要点|要點|细则|細則|决定|決定|条例|條例|规划|規劃|"
@@ -578,11 +580,25 @@ class _Reader:
         else:
             where = next((k for k, x in enumerate(lines[:2]) if _INTERP_OPENING.search(x)), None)
             is_interp = where is not None
+        if not is_interp and self._filed_as_interpretation():
+            column = self.hints.page["column"]
+            ev = Evidence("interpretation", None, column.source)
+            _set(doc, "kind", "interpretation", ev, 0.6)
+            self.interprets()
+            return
         if not is_interp:
             _set(doc, "kind", "document", Evidence("document", None, ""))
             return
         _set(doc, "kind", "interpretation", _ev("interpretation", where, lines))
         self.interprets()
+
+    def _filed_as_interpretation(self) -> bool:
+        """The site filed the page under 政策解读 (column meta, `<title>` suffix) and its title
+        is not a document's (通知, 办法 …)."""
+        column, title = self.hints.page.get("column"), self.doc.title
+        if not column or not title or not _INTERP_COLUMN.search(column.value):
+            return False
+        return not _DOC_TYPE_END.search(re.sub(r"《[^《》]*》", "", title))
 
     def interprets(self) -> None:
         doc, lines = self.doc, self.lines

@@ -73,6 +73,11 @@ def _is_site_part(part: str, site_names: tuple[str, ...]) -> bool:
 def strip_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> str:
     """`…的通知_国务院部门文件_中国政府网` -> `…的通知`. Trailing parts go while they look like a
     column or site; the document part (the longest, first one) always stays."""
+    return split_site_suffix(title, site_names)[0]
+
+
+def split_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(the title, the site parts after it): the parts name the column the page was filed in."""
     title = re.sub(r"\s+", " ", title).strip()
     spans = _outside_quotes(title)
     end = len(title)
@@ -81,4 +86,4 @@ def strip_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> str:
             end = start
         else:
             break
-    return title[:end].strip()
+    return title[:end].strip(), title[end:].strip()

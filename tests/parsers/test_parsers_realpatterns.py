@@ -294,3 +294,24 @@ def test_reprinting_office_is_not_the_issuer(tmp_path: Path) -> None:
     doc = parse_text(tmp_path, unsigned, "unsigned.html")
     assert doc.issuer == "湖州市人民政府办公室"  # nothing better: the publisher, with less trust
     assert doc.confidence()["issuer"] < 0.9
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("《湖州市城市更新实施办法》出台背景和主要内容_政策解读_湖州市人民政府", "interpretation"),
+        ("湖州市城市更新实施办法出台背景和主要内容_政策文件_湖州市人民政府", "document"),
+        ("湖州市人民政府关于加强城市更新工作的通知_政策解读_湖州市人民政府", "document"),
+    ],
+)
+def test_page_filed_under_interpretations_is_one_unless_titled_as_a_document(
+    tmp_path: Path, title: str, kind: str
+) -> None:
+    page = (
+        f"<html><head><title>{title}</title></head><body><div>"
+        "<p>近日，湖州市出台了城市更新实施办法，明确了更新范围、实施主体和保障措施。</p>"
+        "<p>办法共五章三十条，自2024年1月1日起施行。</p></div></body></html>"
+    )
+    doc = parse_text(tmp_path, page, "page.html")
+    assert doc.title == title.split("_")[0]
+    assert doc.kind == kind
