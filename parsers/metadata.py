@@ -53,6 +53,7 @@ _SIGNATORY = re.compile(
 _SPACED_CHARS = re.compile(rf"^(?:[{CJK}][ \t]+)+[{CJK}]$")
 _RED_HEAD = re.compile(rf"^[{CJK}]{{2,30}}文件\s+")
 _OFFICE = re.compile(rf"^{_ORG}$")
+_COMPANY = re.compile(r"(?:公司|集团|集團|有限|银行|銀行|事务所|合作社|商会|厂|店)$")
 # An internal division (会计司, 办公室, 法规处) named without its agency does not issue documents.
 _DIVISION = re.compile(rf"^[{CJK}]{{1,4}}(?:司|处|科|室|股)$")
 _PROMULGATED = re.compile(r"^《(.{4,80}?)》(?:已经|已於|经|業經)")
@@ -652,6 +653,8 @@ class _Reader:
                 continue
             m = _DATE_LINE.match(line) or _DAMAGED_LINE.match(line)
             prev = _despace(lines[i - 1]) if i > 0 else ""
+            if m and _COMPANY.search(prev):
+                continue  # a company dating an attachment (a letter, a form) did not issue this
             if m and _is_org_line(prev):
                 top = i - 1  # joint documents list one issuer per line above the date
                 while top > 0 and i - top < 4 and _is_org_line(_despace(lines[top - 1])):

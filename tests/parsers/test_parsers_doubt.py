@@ -125,3 +125,13 @@ def test_plausible_document_has_no_warning_and_high_confidence(tmp_path: Path) -
     doc = parse_text(tmp_path, text + "湖州市人民政府\n2023年4月10日\n")
     assert not doc.warnings
     assert all(v >= 0.85 for v in doc.confidence().values())
+
+
+def test_company_dating_an_attachment_is_not_the_issuer(tmp_path: Path) -> None:
+    text = (
+        "关于开展安全生产检查的通知\n各有关单位：\n请按附件格式报送。\n附件：承诺书\n"
+        "承诺书\n本单位承诺按期完成整改。\n湖州市某某建设有限公司\n2024年5月6日\n"
+    )
+    doc = parse_text(tmp_path, text)
+    assert doc.issuer is None and doc.signed_date is None
+    assert doc.confidence()["issuer"] == 0.0

@@ -108,6 +108,8 @@ def test_every_found_field_has_a_confidence(realdocs: Path, name: str) -> None:
     for field in FIELDS:
         if field == "kind" or getattr(doc, field):
             assert 0 < confidence[field] <= 1, field
+        else:
+            assert confidence[field] == 0.0, field  # not found: no trust at all
     assert all(0 <= v <= 1 for v in confidence.values())
 
 
