@@ -11,7 +11,6 @@ document's `warnings` list, which the legal office's check queue reads.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from .docnumber import DOC_NUMBER_RE
 from .model import Evidence, ParsedDocument
@@ -20,7 +19,8 @@ from .titles import is_navigation
 FIELDS = ("title", "doc_number", "issuer", "signed_date", "kind")
 TITLE_MIN = 6
 TITLE_LONG = 120
-YEAR_SPREAD = 1  # a 文号's year may be the date's year or the one before (signed late December)
+YEAR_SPREAD = 1  # a 文号's year may be a year off its dates (signed in December, numbered later)
+EXPLICIT = 0.95  # a value the file states as such (Markdown `# title`, a disclosure table)
 LOW = 0.3  # a confidence below this is a doubt worth a warning of its own
 _SITE = re.compile(r"网站|門戶|门户|政府网|之窗|www\.|\.gov|\.cn\b|客户端|频道|栏目")
 _FURNITURE = re.compile(r"[|｜]|^[>＞»]|当前位置|首页")
@@ -44,7 +44,7 @@ def _title(doc: ParsedDocument) -> None:
         )
     elif _SITE.search(title) and len(compact) <= 30:
         _doubt(doc, "title", 0.2, f"标题“{title}”像是网站或栏目名称，请核对并改正标题")
-    elif len(compact) < TITLE_MIN:
+    elif len(compact) < TITLE_MIN and doc.evidence["title"].confidence < EXPLICIT:
         _doubt(doc, "title", 0.3, f"标题“{title}”只有{len(compact)}个字，可能不完整，请核对")
     elif len(compact) > TITLE_LONG and not title.startswith("问"):
         _doubt(doc, "title", 0.5, f"标题长达{len(compact)}个字，可能混入了正文或网站后缀，请核对")
@@ -61,12 +61,15 @@ def _issuer(doc: ParsedDocument) -> None:
 
 
 def _year_gap(doc: ParsedDocument) -> None:
+    """A 文号 carries the year it was numbered: the year of the document's dates or next to it
+    (adopted in December, numbered in January). Further away, it is likely a cited number."""
     m = DOC_NUMBER_RE.search(re.sub(r"\s+", "", doc.doc_number or ""))
-    when: date | None = doc.signed_date or doc.published_date
-    if not m or when is None:
+    dates = [d for d in (doc.signed_date, doc.published_date, doc.effective_date) if d]
+    if not m or not dates:
         return
     year = int(m["year"])
-    if not (when.year - YEAR_SPREAD <= year <= when.year):
+    if all(abs(year - d.year) > YEAR_SPREAD for d in dates):
+        when = doc.signed_date or dates[0]
         _doubt(
             doc,
             "doc_number",

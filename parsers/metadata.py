@@ -476,7 +476,7 @@ class _Reader:
             return
         if self.hints.title:
             t = normalize_text(self.hints.title)
-            _set(doc, "title", t, _ev(t, _find_line(self.lines, t, 5), self.lines))
+            _set(doc, "title", t, _ev(t, _find_line(self.lines, t, 5), self.lines), 0.95)
             return
         if self._styled_heading():
             return
