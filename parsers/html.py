@@ -1,9 +1,14 @@
 """HTML pages (.html/.htm) through BeautifulSoup with lxml: keep the article, drop the page around it.
 
 Government pages wrap a document in navigation, breadcrumbs, share widgets, QR codes and footers.
-Scripts, styles and structural furniture (nav, aside, footer, forms) are removed by tag; blocks
-made mostly of links (menus, related-article lists) are removed by link density; what furniture
-survives as text (`【打印】`, `扫一扫在手机打开当前页`) is dropped by normalize.py like in any format.
+The whole document is read (pages that close `<body>` early put the article after it). Scripts,
+styles, hidden blocks and structural furniture (nav, aside, footer, forms) are removed by tag;
+blocks made mostly of links (menus, related-article lists) by link density. What the page states
+about the document (disclosure table, meta title, `<title>` without its site suffix) becomes hints
+for metadata.py, and the table leaves the body. The article block is then found by a paragraph
+scorer (`main_content`); only it, with the page's heading on top, is the stored text, so
+navigation and footers reach neither search nor snippets. What furniture survives as text
+(`【打印】`, `扫一扫在手机打开当前页`) is dropped by normalize.py like in any format.
 """
 
 from __future__ import annotations
@@ -322,8 +327,8 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
     return out
 
 
-def _page_values(soup: BeautifulSoup) -> tuple[dict[str, PageValue], tuple[str, ...]]:
-    """Title candidates and site names from `<title>` and generic meta tags."""
+def _page_values(soup: BeautifulSoup) -> dict[str, PageValue]:
+    """Title candidates, source, site name and column from `<title>` and generic meta tags."""
     meta = _meta(soup)
     sites = tuple(meta[k] for k in _SITE_META if k in meta)
     sites += tuple(p for s in sites for p in _SITE_SPLIT.split(s) if len(p) >= 2)
@@ -348,7 +353,7 @@ def _page_values(soup: BeautifulSoup) -> tuple[dict[str, PageValue], tuple[str, 
             break
     for site in sites:
         values.setdefault("site_name", PageValue(site, "网站名称", strong=False))
-    return values, sites
+    return values
 
 
 def _heading(root: Tag, content: list[Tag], wanted: str | None) -> Tag | None:
@@ -439,7 +444,7 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
         raise ParseError(
             f"{name}的HTML无法解析（{exc}）。请在浏览器中打开后另存为网页再导入。"
         ) from exc
-    page, _ = _page_values(soup)
+    page = _page_values(soup)
     hints = Hints(page=page)
     if "page_title" in page:
         hints.title_fallback = page["page_title"].value
