@@ -63,3 +63,17 @@ def find_doc_numbers(text: str) -> list[re.Match[str]]:
 
 def looks_like_doc_number(value: str) -> bool:
     return DOC_NUMBER_RE.fullmatch(re.sub(r"\s+", "", value or "")) is not None
+
+
+# 部门令 / 政府令: `财政部令第99号`, `中华人民共和国财政部令（第115号）`, `XX市人民政府令 第3号`.
+ORDER_NUMBER_RE = re.compile(
+    r"(?:中华人民共和国)?(?P<org>["
+    + _CJK
+    + r"]{1,20}?令)\s*[（(]?\s*第\s*(?P<seq>\d{1,5})\s*号\s*[）)]?"
+)
+
+
+def order_number(value: str) -> str | None:
+    """`中华人民共和国财政部令（第115号）` -> `财政部令第115号`, the form a 令 is cited by."""
+    m = ORDER_NUMBER_RE.search(re.sub(r"\s+", "", value or ""))
+    return f"{m['org']}第{m['seq']}号" if m else None

@@ -15,7 +15,7 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 
-from .extracted import Extracted
+from .extracted import Extracted, Hints
 from .model import ParseError
 
 MAX_MEMBERS = 2000
@@ -28,6 +28,9 @@ _P, _TBL, _TR, _TC, _SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w
 _T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _SDT_CONTENT = qn("w:sdtContent")
 _INLINE = {_T, _TAB, _BR, _CR}
+_PPR, _PSTYLE, _VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
+# Style names (English and Chinese Word) that mark a document's title.
+_TITLE_STYLES = {"title", "heading 1", "标题", "标题 1", "标题1"}
 
 
 def check_zip(data: bytes, name: str = "文件") -> zipfile.ZipFile:
@@ -111,6 +114,25 @@ def _block_lines(parent) -> list[str]:
     return lines
 
 
+def _heading(document: docx.document.Document) -> str | None:
+    """The text of the first run of paragraphs styled Title or Heading 1 (a title set over two
+    styled paragraphs is joined): the author's own mark of the title."""
+    ids = {s.style_id for s in document.styles if (s.name or "").strip().lower() in _TITLE_STYLES}
+    if not ids:
+        return None
+    parts: list[str] = []
+    for p in document.element.body.iterchildren(_P):
+        ppr = p.find(_PPR)
+        style = ppr.find(_PSTYLE) if ppr is not None else None
+        styled = style is not None and style.get(_VAL) in ids
+        text = _inline_text(p).strip()
+        if styled and text:
+            parts.append(text)
+        elif parts and text:
+            break
+    return "".join(parts) or None
+
+
 def extract(data: bytes, name: str = "文件") -> Extracted:
     zf = check_zip(data, name)
     if "word/document.xml" not in zf.namelist():
@@ -136,4 +158,5 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
                 if line.strip() and not line.strip().isdigit() and line not in headers:
                     headers.append(line)
     body = _block_lines(document.element.body)
-    return Extracted(text="\n".join(headers + body), format="docx")
+    hints = Hints(heading=_heading(document))
+    return Extracted(text="\n".join(headers + body), format="docx", hints=hints)

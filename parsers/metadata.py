@@ -14,13 +14,19 @@ from collections.abc import Iterator
 from datetime import date
 
 from .dates import DAMAGED_RE, DATE_PATTERN, add_years, parse_date, repair_damaged
-from .docnumber import DOC_NUMBER_RE
-from .extracted import Hints
+from .disclosure import Cell, read_disclosure
+from .docnumber import DOC_NUMBER_RE, ORDER_NUMBER_RE, order_number
+from .doubt import assess
+from .extracted import Hints, PageValue
 from .model import Evidence, ParsedDocument
 from .normalize import CJK, normalize_text
+from .titles import is_navigation, strip_site_suffix
 
 HEAD_LINES = 15  # the header (number, title, labels) sits within the first lines
 TITLE_MAX = 150
+TABLE_ZONE = 60  # navigation and a disclosure table in crawler text sit within the first lines
+TITLE_PART_MAX = 40  # a line longer than this does not continue a title
+_SENTENCE_MARK = re.compile(r"[，。；：:;！？]")
 BODY_LINE = 100  # a longer line in the header zone is the first paragraph of the body
 
 _C = f"[{CJK}]"
@@ -32,6 +38,26 @@ _ORG_SUFFIX = (
 _ORG = rf"[{CJK}（）()·]{{1,30}}?(?:{_ORG_SUFFIX})"
 _ORG_LINE = re.compile(rf"^{_ORG}(?:\s+{_ORG})*$")
 _TITLE_ORG = re.compile(rf"^({_ORG})(?:关于|關于|關於)")
+# Issuers before a title's verb: `中共中央办公厅 国务院办公厅印发《…》`, `A、B关于…`.
+_TITLE_ORGS = re.compile(
+    rf"^((?:{_ORG})(?:[\s、，,]*(?:{_ORG}))*?)\s*(?:关于|關于|關於|联合印发|印发|印發|转发|轉發)"
+)
+_GLUED_ORG_END = re.compile(
+    r"(办公厅|办公室|委员会|人民政府|辦公廳)(?=[^\s、，,|｜])(?!办|辦|常务|党组|机关|直属|工作|驻)"
+)
+_ORDER_HEAD = re.compile(rf"^((?:中华人民共和国)?[{CJK}]{{1,20}}?)令$")
+_SIGNATORY = re.compile(
+    rf"^(?:部长|局长|主任|署长|省长|市长|县长|区长|州长|主席|总理|行长|会长|院长|检察长|社长|秘书长|委员长)"
+    rf"\s*[{CJK}·]{{2,5}}$"
+)
+_SPACED_CHARS = re.compile(rf"^(?:[{CJK}][ \t]+)+[{CJK}]$")
+_RED_HEAD = re.compile(rf"^[{CJK}]{{2,30}}文件\s+")
+_OFFICE = re.compile(rf"^{_ORG}$")
+_COMPANY = re.compile(r"(?:公司|集团|集團|有限|银行|銀行|事务所|合作社|商会|厂|店)$")
+# An internal division (会计司, 办公室, 法规处) named without its agency does not issue documents.
+_DIVISION = re.compile(rf"^[{CJK}]{{1,4}}(?:司|处|科|室|股)$")
+_PROMULGATED = re.compile(r"^《(.{4,80}?)》(?:已经|已於|经|業經)")
+_ADOPTION = re.compile(rf"^[（(]\s*({DATE_PATTERN}).{{0,80}}(?:通过|公布|修正|修订)")
 _NOT_ORG = re.compile("关于|關于|關於|通知|意见|意見|工作|要点|要點")
 
 _DATE_LINE = re.compile(rf"^[（(]?({DATE_PATTERN})[）)]?$")
@@ -86,7 +112,7 @@ _DATE_FIELDS = {"published_date", "signed_date", "effective_date", "expiry_date"
 
 _SKIP_HEAD = re.compile(
     r"^(?:特急|加急|急件|平急|特提|绝密|机密|秘密|★.*|.{0,6}公开发布.{0,4}|签发人.*|\d{6}|"
-    r"[（(]此件.{0,10}[）)]|.{2,30}文件)$"
+    r"[（(]此件.{0,10}[）)]|.{2,30}文件|附件\s*\d{0,2}\s*[:：]?)$"
 )
 _NOT_TITLE_END = ("：", ":", "。", "；", ";")  # a sentence or a lead-in, not a title
 _TITLE_CONTINUES = re.compile(r"(?:关于|關于|關於|的|和|与|與|及|印发|印發|转发|轉發|、|《)$")
@@ -94,11 +120,17 @@ _TITLE_TAIL_LINE = re.compile(
     r"^(?:的)?(?:通知|意见|意見|决定|決定|批复|函|通告|公告|报告|办法|辦法|规定|規定|方案|细则|要点|请示)$"
 )
 _INTERP_WORD = re.compile(
-    r"政策解读|解读|解讀|问答|問答|图解|圖解|答记者问|答記者問|一图读懂|一圖讀懂|一图看懂|答问|答問"
+    r"政策解读|解读|解讀|问答|問答|图解|圖解|答记者问|答記者問|一图读懂|一圖讀懂|一图看懂|答问|答問|"
+    r"常见问题|常見問題|热点(?:\d+|[一二三四五六七八九十]+)问|熱點(?:\d+|[一二三四五六七八九十]+)問|"
+    r"编制说明|編制說明|起草说明|起草說明|问答课堂|问与答|問與答|问题解答|問題解答|答疑|答网民问|答网友问|"
+    r"一张图(?:读懂|看懂|了解)|一图(?:了解|速览|解析)|图说|政策吹风"
 )
+_INTERP_COLUMN = re.compile(r"解读|解讀|问答|問答")
+_QUESTION_TITLE = re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．])?问\s*[:：]")
 _DOC_TYPE_END = re.compile(
     r"(?:通知|意见|意見|办法|辦法|规定|規定|方案|要点|要點|细则|細則|决定|決定|条例|條例|规划|規劃|"
-    r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄)$"
+    r"制度|公告|通告|批复|函|规则|規則|措施|指南|清单|目录|目錄|纲要|綱要|准则|準則|守则|標準|标准|"
+    r"计划|計劃|规程|規程|章程|细则|解释|解釋)(?:[（(](?:试行|暂行|修订|修订稿|征求意见稿)[）)])?$"
 )
 _INTERP_SUFFIX = re.compile(r"(?:的)?(?:政策)?(?:" + _INTERP_WORD.pattern + r").{0,3}$")
 _INTERP_OPENING = re.compile(
@@ -152,9 +184,23 @@ def _ev(value: object, index: int | None, lines: list[str]) -> Evidence:
     return Evidence(str(value), index + 1, lines[index])
 
 
-def _set(doc: ParsedDocument, name: str, value: object, ev: Evidence) -> None:
+def _set(
+    doc: ParsedDocument, name: str, value: object, ev: Evidence, confidence: float | None = None
+) -> None:
     setattr(doc, name, value)
+    if confidence is not None:
+        ev.confidence = confidence
     doc.evidence[name] = ev
+
+
+def _find_compact(lines: list[str], text: str, limit: int = 40) -> int | None:
+    """The line holding `text` (or its start), ignoring spaces: page values are written apart from
+    the text and a title may be split over lines."""
+    key = re.sub(r"\s+", "", text)[:12]
+    for i, line in enumerate(lines[:limit]):
+        if key and key in re.sub(r"\s+", "", line):
+            return i
+    return None
 
 
 def _find_line(lines: list[str], text: str, limit: int = 40) -> int | None:
@@ -174,9 +220,10 @@ def _labels(line: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _doc_number_line(line: str) -> str | None:
+    line = _RED_HEAD.sub("", line)  # `国务院办公厅文件 国办发〔2021〕43号` on one line
     m = DOC_NUMBER_RE.match(line)
     if m and (m.end() == len(line) or line[m.end() :].lstrip().startswith("签发人")):
-        return m.group()
+        return re.sub(r"\s+", "", m.group())
     return None
 
 
@@ -185,8 +232,24 @@ def _is_org_line(line: str) -> bool:
 
 
 def _is_interp_title(title: str) -> bool:
-    tail = title.rsplit("》", 1)[-1] if "》" in title else title[-12:]
-    return bool(_INTERP_WORD.search(tail)) and not _DOC_TYPE_END.search(title)
+    """解读 / 问答 / 答记者问 / 图解 … anywhere outside the 《》 of the document it explains, or a
+    question as the title (a Q&A page)."""
+    if _QUESTION_TITLE.match(title):
+        return True
+    outside = re.sub(r"《[^《》]*》", "", title)
+    return bool(_INTERP_WORD.search(outside)) and not _DOC_TYPE_END.search(outside.strip())
+
+
+def _despace(line: str) -> str:
+    """`财  政  部` -> `财政部`: a signature spaced out letter by letter."""
+    return re.sub(r"\s+", "", line) if _SPACED_CHARS.match(line) else line
+
+
+def _split_orgs(text: str) -> list[str]:
+    """`中共中央办公厅 国务院办公厅` or `中共中央办公厅国务院办公厅` -> both offices, lead first."""
+    text = _GLUED_ORG_END.sub(r"\1 ", text.strip(" |｜\t"))
+    parts = [p.strip(" |｜") for p in re.split(r"[\s、，,；;|｜]+", text)]
+    return [p for p in parts if p]
 
 
 class _Reader:
@@ -196,27 +259,149 @@ class _Reader:
         self.doc = doc
         self.hints = hints
         self.lines = doc.text.split("\n") if doc.text else []
+        self.furniture = self._text_table()
+        self.top = self._top()
         self.head_end = self._head_end()
+
+    def _text_table(self) -> set[int]:
+        """Crawler text keeps the page's disclosure table as lines (`发文字号：` / `穗发改〔2025〕12号`):
+        it is read like the HTML table (the page's own values win), and its lines are never a title."""
+        cells = [Cell(line, i) for i, line in enumerate(self.lines[:TABLE_ZONE])]
+        fields, table = read_disclosure(cells)
+        for key, value in fields.items():
+            self.hints.page.setdefault(key, value)
+        return {c.block for c in table}
+
+    def _top(self) -> int:
+        """The first line after the navigation, breadcrumbs and disclosure table at the top."""
+        for i, line in enumerate(self.lines[:TABLE_ZONE]):
+            if i not in self.furniture and not is_navigation(line) and len(line) > 1:
+                return i
+        return 0
 
     def _head_end(self) -> int:
         """Index of the first body line: the salutation (主送机关, ends with ：) or a long paragraph."""
-        for i, line in enumerate(self.lines[:HEAD_LINES]):
-            if line.endswith(("：", ":")) and i > 0 or len(line) > BODY_LINE:
+        end = min(len(self.lines), self.top + HEAD_LINES)
+        for i in range(self.top, end):
+            line = self.lines[i]
+            if i in self.furniture:
+                continue
+            if line.endswith(("：", ":")) and i > self.top or len(line) > BODY_LINE:
                 return i
-        return min(len(self.lines), HEAD_LINES)
+        return end
 
     def run(self) -> None:
+        self.page_fields()
         self.labels()
+        self.adoption()
         self.promulgation()
         self.own_number()
+        self.order()
         self.title()
         self.kind()
         self.signature()
         self.title_issuer()
+        self.weak_issuer()
         self.effective_and_expiry()
         self.replaces()
         if not self.doc.title:
             self.doc.warnings.append("未找到标题，请人工补充")
+        assess(self.doc)
+
+    # -- what the page states outside the text (HTML disclosure table, meta tags) ---------------
+    def _page_ev(self, pv: PageValue, value: object) -> Evidence:
+        i = _find_compact(self.lines, str(value))
+        ev = _ev(value, i, self.lines)
+        ev.source = pv.source if i is None else ev.source
+        return ev
+
+    def page_fields(self) -> None:
+        doc, page = self.doc, self.hints.page
+        for name in ("signed_date", "published_date", "effective_date"):
+            pv = page.get(name)
+            d = parse_date(pv.value) if pv else None
+            if d and (pv.strong or name == "published_date"):
+                _set(doc, name, d, self._page_ev(pv, d.isoformat()), 0.95 if pv.strong else 0.7)
+        pv = page.get("doc_number")
+        if pv and pv.strong:
+            compact = re.sub(r"\s+", "", pv.value)
+            m = DOC_NUMBER_RE.search(compact)
+            number = m.group() if m else order_number(compact)
+            if number:
+                _set(doc, "doc_number", number, self._page_ev(pv, number), 0.95)
+        pv = page.get("issuer")
+        if pv and pv.strong:
+            orgs = _split_orgs(pv.value)
+            if "co_issuers" in page:
+                orgs += [o for o in _split_orgs(page["co_issuers"].value) if o not in orgs]
+            orgs = [o for o in orgs if not is_navigation(o)]
+            if orgs:
+                issuer = "、".join(orgs)
+                _set(doc, "issuer", issuer, self._page_ev(pv, orgs[0]), 0.95)
+        pv = page.get("title")
+        if pv and pv.strong:
+            title = strip_site_suffix(normalize_text(pv.value).replace("\n", ""))
+            if len(title) >= 4 and not is_navigation(title):
+                i = _find_compact(self.lines, title, 10)
+                ev = (
+                    _ev(title, i, self.lines) if i is not None else Evidence(title, None, pv.source)
+                )
+                _set(doc, "title", title, ev, 0.95 if "信息公开表" in pv.source else 0.9)
+
+    def adoption(self) -> None:
+        """A law's parenthetical history under its title (`（1993年12月29日第八届全国人民代表大会常务
+        委员会第五次会议通过 根据…修正 2023年12月29日…修订）`) is read like lawref's header lines."""
+        if self.hints.promulgation:
+            return
+        for line in self.lines[1:4]:
+            if _ADOPTION.match(line):
+                parts = re.split(r"\s+(?=根据|\d{4}年)|[；;]", line.strip("（()）"))
+                self.hints.promulgation = [p for p in parts if p.strip()]
+                return
+
+    def order(self) -> None:
+        """A 令 (`中华人民共和国财政部令` / `第115号`): its number, the office, and as title the
+        decision or rules it promulgates (`《财政部关于修改…的决定》已经…通过，现予公布`)."""
+        doc, lines = self.doc, self.lines
+        for i, line in enumerate(lines[:4]):
+            m = _ORDER_HEAD.match(line)
+            joined = line + (lines[i + 1] if i + 1 < len(lines) else "")
+            number = order_number(joined if m else line)
+            if not number or not (m or ORDER_NUMBER_RE.match(re.sub(r"\s+", "", line))):
+                continue
+            if doc.doc_number is None:
+                _set(doc, "doc_number", number, _ev(number, i, lines), 0.9)
+            org = ORDER_NUMBER_RE.match(re.sub(r"\s+", "", joined))
+            if doc.issuer is None and org:
+                office = org.group("org")[:-1]  # `中华人民共和国` is dropped like in the number
+                _set(doc, "issuer", office, _ev(office, i, lines), 0.85)
+            for k in range(i + 1, min(len(lines), i + 4)):
+                q = _PROMULGATED.search(lines[k])
+                if q and doc.title is None:
+                    title = q.group(1).replace("〈", "《").replace("〉", "》")
+                    _set(doc, "title", title, _ev(title, k, lines), 0.85)
+                    break
+            return
+
+    def weak_issuer(self) -> None:
+        """No issuer in the document: the page's 发布机构, its 来源, else the site's owner when it is
+        an office. All are weaker than the document's own signature or title (a reprinting office
+        is not the issuer); the site's owner leaves a warning through doubt.py."""
+        doc = self.doc
+        if doc.issuer:
+            return
+        for key, confidence in (("publisher", 0.75), ("source", 0.6), ("site_name", 0.4)):
+            pv = self.hints.page.get(key)
+            if not pv:
+                continue
+            orgs = [
+                o
+                for o in _split_orgs(pv.value)
+                if _OFFICE.match(o) and not is_navigation(o) and not _DIVISION.match(o)
+            ]
+            if orgs:
+                _set(doc, "issuer", orgs[0], Evidence(orgs[0], None, pv.source), confidence)
+                return
 
     # -- header ---------------------------------------------------------------------------------
     def labels(self) -> None:
@@ -291,14 +476,18 @@ class _Reader:
             return
         if self.hints.title:
             t = normalize_text(self.hints.title)
-            _set(doc, "title", t, _ev(t, _find_line(self.lines, t, 5), self.lines))
+            _set(doc, "title", t, _ev(t, _find_line(self.lines, t, 5), self.lines), 0.95)
+            return
+        if self._styled_heading():
             return
         lines = self.lines
-        i = 0
+        i = self.top
         while i < self.head_end:
             line = lines[i]
             if (
-                _doc_number_line(line)
+                i in self.furniture
+                or is_navigation(line)
+                or _doc_number_line(line)
                 or _DATE_LINE.match(line)
                 or _DAMAGED_LINE.match(line)
                 or _SKIP_HEAD.match(line)
@@ -318,7 +507,7 @@ class _Reader:
         if i >= len(lines) or len(lines[i]) > TITLE_MAX or lines[i].endswith(_NOT_TITLE_END):
             self._title_fallback()
             return
-        start, parts = i, [lines[i]]
+        start, parts = i, [strip_site_suffix(lines[i])]
         while i + 1 < self.head_end and len(parts) < 4:
             cur, nxt = parts[-1], lines[i + 1]
             joined = "".join(parts)
@@ -330,6 +519,9 @@ class _Reader:
             ) and len(joined) + len(nxt) <= TITLE_MAX:
                 parts.append(nxt)
                 i += 1
+            elif more := self._title_rest(joined, i + 1):
+                parts += more
+                i += len(more)
             else:
                 break
         title = "".join(parts)
@@ -338,6 +530,39 @@ class _Reader:
             _set(doc, "doc_number", m.group(1), _ev(m.group(1), start, lines))
         ev = Evidence(title, start + 1, "\n".join(lines[start : i + 1]))
         _set(doc, "title", title, ev)
+
+    def _styled_heading(self) -> bool:
+        """A .docx paragraph styled Title / Heading 1 in the header zone is the title."""
+        heading = self.hints.heading
+        if not heading:
+            return False
+        heading = normalize_text(heading).replace("\n", "")
+        k = _find_compact(self.lines, heading, self.head_end + 2)
+        if k is None or k < self.top or is_navigation(heading) or len(heading) > TITLE_MAX:
+            return False
+        _set(self.doc, "title", heading, _ev(heading, k, self.lines), 0.9)
+        return True
+
+    def _title_rest(self, joined: str, k: int) -> list[str]:
+        """Lines that complete a title split without a visible break (`关于保险公司执行新金融工具相关`
+        / `会计准则有关过渡办法的通知`): short lines that end it with a document type word."""
+        if _DOC_TYPE_END.search(joined) or _INTERP_WORD.search(joined):
+            return []
+        rest: list[str] = []
+        for line in self.lines[k : min(k + 2, self.head_end)]:
+            if (
+                len(line) > TITLE_PART_MAX
+                or _SENTENCE_MARK.search(line)
+                or _doc_number_line(line)
+                or _DATE_LINE.match(line)
+                or _LABEL_RE.match(line)
+                or _is_org_line(line)
+            ):
+                return []
+            rest.append(line)
+            if _DOC_TYPE_END.search(joined + "".join(rest)):
+                return rest
+        return []
 
     def _title_fallback(self) -> None:
         t = self.hints.title_fallback
@@ -356,11 +581,25 @@ class _Reader:
         else:
             where = next((k for k, x in enumerate(lines[:2]) if _INTERP_OPENING.search(x)), None)
             is_interp = where is not None
+        if not is_interp and self._filed_as_interpretation():
+            column = self.hints.page["column"]
+            ev = Evidence("interpretation", None, column.source)
+            _set(doc, "kind", "interpretation", ev, 0.6)
+            self.interprets()
+            return
         if not is_interp:
             _set(doc, "kind", "document", Evidence("document", None, ""))
             return
         _set(doc, "kind", "interpretation", _ev("interpretation", where, lines))
         self.interprets()
+
+    def _filed_as_interpretation(self) -> bool:
+        """The site filed the page under 政策解读 (column meta, `<title>` suffix) and its title
+        is not a document's (通知, 办法 …)."""
+        column, title = self.hints.page.get("column"), self.doc.title
+        if not column or not title or not _INTERP_COLUMN.search(column.value):
+            return False
+        return not _DOC_TYPE_END.search(re.sub(r"《[^《》]*》", "", title))
 
     def interprets(self) -> None:
         doc, lines = self.doc, self.lines
@@ -404,21 +643,36 @@ class _Reader:
     def signature(self) -> None:
         doc, lines = self.doc, self.lines
         found = None  # (index of date line, date text, issuer or None, index of issuer line)
-        for i, line in enumerate(lines):
-            if len(line) > 60 or not (
-                line[0].isdigit() or line[0] in "（(二〇○零一" or " " in line
+        for i, raw in enumerate(lines):
+            line = _despace(raw)
+            if (
+                len(line) > 60
+                or "|" in line
+                or not (line[0].isdigit() or line[0] in "（(二〇○零一" or " " in line)
             ):
                 continue
             m = _DATE_LINE.match(line) or _DAMAGED_LINE.match(line)
-            if m and i > 0 and _is_org_line(lines[i - 1]):
+            prev = _despace(lines[i - 1]) if i > 0 else ""
+            if m and _COMPANY.search(prev):
+                continue  # a company dating an attachment (a letter, a form) did not issue this
+            if m and _is_org_line(prev):
                 top = i - 1  # joint documents list one issuer per line above the date
-                while top > 0 and i - top < 4 and _is_org_line(lines[top - 1]):
+                while top > 0 and i - top < 4 and _is_org_line(_despace(lines[top - 1])):
                     top -= 1
-                found = (i, m.group(1), "、".join(lines[top:i]), top)
+                issuer = "、".join(o for x in lines[top:i] for o in _split_orgs(_despace(x)))
+                found = (i, m.group(1), issuer, top)
                 break
             m2 = _ORG_DATE_LINE.match(line)
             if m2 and not _NOT_ORG.search(m2.group(1)):
                 found = (i, m2.group(2), m2.group(1), i)
+                break
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if m and (
+                _SIGNATORY.match(re.sub(r"\s+", "", prev))
+                or prev.startswith("附件")
+                or nxt.startswith("附件")
+            ):
+                found = (i, m.group(1), None, None)  # signed by a minister, or before attachments
                 break
             if m and i >= len(lines) - 3 and not self.hints.promulgation:
                 found = (i, m.group(1), None, None)
@@ -427,6 +681,8 @@ class _Reader:
         i, text, issuer, org_index = found
         if issuer and doc.issuer is None:
             _set(doc, "issuer", issuer, _ev(issuer, org_index, lines))
+        elif issuer and doc.issuer:
+            self._co_issuers(_split_orgs(issuer))
         if doc.signed_date is not None:
             return
         d = parse_date(text)
@@ -440,14 +696,25 @@ class _Reader:
         if d:
             _set(doc, "signed_date", d, _ev(d, i, lines))
 
+    def _co_issuers(self, signed: list[str]) -> None:
+        """A table naming the lead office only, a signature naming it and its co-issuers: all of
+        them, lead first."""
+        doc = self.doc
+        known = _split_orgs(doc.issuer or "")
+        if len(signed) > len(known) and signed[: len(known)] == known:
+            ev = doc.evidence["issuer"]
+            doc.issuer = "、".join(signed)
+            ev.value = doc.issuer
+
     def title_issuer(self) -> None:
         doc = self.doc
         if doc.issuer or not doc.title or doc.kind == "interpretation":
             return
-        m = _TITLE_ORG.match(doc.title)
+        m = _TITLE_ORGS.match(doc.title)
         if m:
+            issuer = "、".join(_split_orgs(m.group(1)))
             ev = doc.evidence["title"]
-            _set(doc, "issuer", m.group(1), Evidence(m.group(1), ev.line, ev.source))
+            _set(doc, "issuer", issuer, Evidence(issuer, ev.line, ev.source), 0.85)
 
     # -- validity ---------------------------------------------------------------------------------
     def effective_and_expiry(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+MAIN_FIELDS = ("title", "doc_number", "issuer", "signed_date", "kind")
+
 
 class ParseError(Exception):
     """A file could not be parsed. The message names the problem and what to do about it."""
@@ -17,6 +19,7 @@ class Evidence:
     value: str
     line: int | None
     source: str
+    confidence: float | None = None  # 0..1: how far the value can be trusted; doubt.py sets it
 
 
 @dataclass
@@ -40,3 +43,9 @@ class ParsedDocument:
 
     def evidence_dict(self) -> dict[str, dict]:
         return {k: asdict(v) for k, v in self.evidence.items()}
+
+    def confidence(self) -> dict[str, float]:
+        """Per metadata field, 0 (not found or implausible) to 1 (stated by the document itself);
+        the main fields are always present, 0.0 when nothing was found."""
+        found = {k: v.confidence for k, v in self.evidence.items() if v.confidence is not None}
+        return {**dict.fromkeys(MAIN_FIELDS, 0.0), **found}

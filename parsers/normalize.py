@@ -10,6 +10,7 @@ so line numbers in metadata evidence mean the same thing whatever the source for
 from __future__ import annotations
 
 import re
+import unicodedata
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CLASS = f"[{CJK}]"
@@ -55,6 +56,26 @@ _PINYIN_LITTER = re.compile(
     rf"[{_PINYIN}]{{0,6}}[{_TONED}][{_PINYIN}]{{0,6}}[)）]"
     rf"|[{_PINYIN}]{{0,6}}[ \n][{_PINYIN}]{{0,6}}[)）](?P<punct>[,，、。;；]{{0,2}})[{_TONED}] ?"
     rf")"
+)
+
+# Kangxi radicals (U+2F00-U+2FD5) and radical supplements that PDF fonts put in place of the
+# ordinary characters (`⾰命⽂物`, `意⻅`): NFKC maps the former; the common supplements are listed.
+_RADICALS = {chr(cp): unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)}
+_RADICALS.update(
+    dict(
+        zip(
+            "⺠⻅⻓⻔⻢⻋⻜⻉⻘⻝⻩⻛⻚⺟⻄⻆⻰⻳⺁⻨⻮⻥⻤",
+            "民见长门马车飞贝青食黄风页母西角龙龟厂麦齐鱼鬼",
+            strict=True,
+        )
+    )
+)
+_RADICAL_RE = re.compile("[" + "".join(_RADICALS) + "]")
+# A date or 文号 that a crawler split one token per line (`202` / `5` / `年` / `12` / `月` …).
+_TOKEN_LINE = re.compile(r"^[\d年月日号號〔〕\[\]()（）【】﹝﹞第 ]{1,8}$")
+_SPLIT_VALUE = re.compile(
+    r"^(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
+    rf"|[{CJK}]{{0,12}}[〔\[(（【﹝](?:19|20)\d{{2}}[〕\])）】﹞]第?\d{{1,5}}[号號])$"
 )
 
 _SPACES = re.compile(r"[ \t]{2,}|\t")
@@ -136,12 +157,38 @@ def _cut_tail(lines: list[str]) -> list[str]:
     return lines
 
 
+def _join_split_values(lines: list[str]) -> list[str]:
+    """Put a date or 文号 split over several short lines back on one line, when the joined
+    pieces read as exactly that (`202`/`5`/`年`/`12`/`月`/`9`/`日` -> `2025年12月9日`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        joined = None
+        if len(lines[i]) <= 12:
+            for j in range(min(len(lines), i + 8), i + 1, -1):
+                if all(_TOKEN_LINE.match(x) for x in lines[i + 1 : j]):
+                    candidate = "".join(lines[i:j]).replace(" ", "")
+                    if _SPLIT_VALUE.match(candidate):
+                        joined = (candidate, j)
+                        break
+        if joined:
+            out.append(joined[0])
+            i = joined[1]
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
 def normalize_text(text: str) -> str:
     """The normal form stored and indexed: litter removed, one paragraph per line, no blank lines."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _WIDTH_RE.sub(lambda m: _WIDTH_MAP[m.group()], text)
+    text = _RADICAL_RE.sub(lambda m: _RADICALS[m.group()], text)
     text = _SPACES.sub(" ", clean_litter(text))
-    lines = [stripped for line in text.split("\n") if (stripped := line.strip())]
+    lines = _join_split_values(
+        [stripped for line in text.split("\n") if (stripped := line.strip())]
+    )
     tail = len(lines) - _FURNITURE_TAIL
     out = []
     for i, line in enumerate(lines):

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from . import doc, docx, html, pdf, text
 from .detect import SUPPORTED, UNSUPPORTED, detect_format
+from .disclosure import Cell, read_disclosure
 from .extracted import Extracted
 from .metadata import extract_metadata
 from .model import ParsedDocument, ParseError
 from .normalize import normalize_text
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+RAW_HEAD_CHARS = 4000  # labels copied from a web page sit at the top
 log = logging.getLogger("policylib.parsers")
 
 # Extensions that name a format; a mismatch with the real type becomes a warning.
@@ -68,6 +70,15 @@ def _read(path: Path, max_bytes: int, name: str) -> bytes:
     return data
 
 
+def _raw_labels(extracted: Extracted) -> None:
+    """`来源：XX局` and `发布时间：…` lines at the top of copied text are page furniture that
+    normalisation removes; the office they name is still the best weak clue to the issuer."""
+    lines = [x.strip() for x in extracted.text[:RAW_HEAD_CHARS].split("\n") if x.strip()]
+    fields, _ = read_disclosure([Cell(line, i) for i, line in enumerate(lines)])
+    for key, value in fields.items():
+        extracted.hints.page.setdefault(key, value)
+
+
 def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
     """Parse one file. Raises ParseError, whose message says what is wrong and what to do."""
     path = Path(path)
@@ -82,6 +93,7 @@ def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocum
     hinted = _EXT_FORMAT.get(path.suffix.lower())
     if hinted and hinted != fmt and {hinted, fmt} != {"txt", "md"}:
         warnings.append(f"扩展名为{path.suffix}，但内容实际是{fmt}，已按{fmt}解析")
+    _raw_labels(extracted)
     normalized = normalize_text(extracted.text)
     if not normalized:
         raise ParseError(f"{name}没有可提取的文字内容。请确认文件不是空白文档或纯图片后重新导入。")

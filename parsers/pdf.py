@@ -26,7 +26,8 @@ from .normalize import CJK
 
 MAX_PAGES = 500
 TIME_BUDGET = 60.0  # seconds; checked between pages
-MIN_TEXT_CHARS = 20  # fewer characters than this on all pages together: a scan
+MIN_TEXT_CHARS = 20
+RIGHT_BLOCK = 0.45  # a line starting this far across the text block is set right (signature, date)  # fewer characters than this on all pages together: a scan
 
 _SPACE_IN_CJK = re.compile(
     rf"(?<=[{CJK}]) +(?=[{CJK}0-9A-Za-z（(《“])|(?<=[0-9A-Za-z）)》”]) +(?=[{CJK}])"
@@ -42,6 +43,7 @@ class _Line:
     text: str
     x1: float
     char_width: float
+    x0: float = 0.0
 
 
 def _text_lines(element) -> list[LTTextLine]:
@@ -90,7 +92,8 @@ def _rows(text_lines: list[LTTextLine]) -> list[_Line]:
                 text += " "
             text += piece_text.strip() if prev is not None else piece_text.rstrip()
             prev = tl
-        out.append(_Line(text, max(p[0].x1 for p in row), max(p[2] for p in row)))
+        x0 = min(p[0].x0 for p in row)
+        out.append(_Line(text, max(p[0].x1 for p in row), max(p[2] for p in row), x0))
     return out
 
 
@@ -125,10 +128,21 @@ def _rejoin(lines: list[_Line]) -> str:
     right = edges[int(len(edges) * 0.98)] if len(edges) > 1 else edges[0]
     widths = sorted(line.char_width for line in lines if line.char_width)
     char_width = widths[len(widths) // 2] if widths else 10.0
+    starts = sorted(line.x0 for line in lines)
+    left = starts[int(len(starts) * 0.02)]
     out: list[str] = []
     current = ""
     for k, line in enumerate(lines):
         text = line.text.strip()
+        indent, slack = line.x0 - left, right - line.x1
+        centred = indent > 2.5 * char_width and abs(indent - slack) < 2 * char_width
+        if indent > RIGHT_BLOCK * (right - left) or centred:
+            # a signature or date set to the right stands alone, however far right it reaches
+            if current:
+                out.append(current)
+            out.append(text)
+            current = ""
+            continue
         if current and current[-1].isascii() and current[-1].isalpha() and text[0].isascii():
             current += " "
         current += text
