@@ -18,7 +18,13 @@ ENV_PREFIX = "POLICYLIB_"
 CONFIG_NAME = "config.toml"
 SEARCH_BACKENDS = ("whoosh", "postgres")
 # Whole-number settings and the values they may take (workers 0: the server's own default).
-_RANGES = {"port": (1, 65535), "workers": (0, 1024), "max_file_mb": (1, 100_000)}
+_RANGES = {
+    "port": (1, 65535),
+    "workers": (0, 1024),
+    "max_file_mb": (1, 100_000),
+    "ocr_max_pages": (1, 100_000),
+    "ocr_page_timeout_s": (5, 3600),
+}
 
 
 class ConfigError(ValueError):
@@ -49,6 +55,10 @@ class Settings:
     notify_command: str = ""
     notify_webhook: str = ""
     log_level: str = "INFO"
+    # Scanned pages and image files are read by OCR; false refuses them, saying so (docs/ingest.md).
+    ocr: bool = True
+    ocr_max_pages: int = 500  # a scan with more pages to read fails with a message saying so
+    ocr_page_timeout_s: int = 120  # one page taking longer fails its file
     # Send the session cookie over HTTPS only; turn on behind TLS (POLICYLIB_SECURE_COOKIES=1).
     secure_cookies: bool = False
 
@@ -63,6 +73,10 @@ class Settings:
     @property
     def log_dir(self) -> Path:
         return self.home / "logs"
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        return self.home / "ocr-cache"
 
     @property
     def config_path(self) -> Path:
