@@ -58,7 +58,7 @@ class Settings:
     # Scanned pages and image files are read by OCR; false refuses them, saying so (docs/ingest.md).
     ocr: bool = True
     ocr_max_pages: int = 500  # a scan with more pages to read fails with a message saying so
-    ocr_page_timeout_s: int = 120  # one page taking longer fails its file
+    ocr_page_timeout_s: int = 120  # CPU seconds; one page taking longer fails its file
     # Send the session cookie over HTTPS only; turn on behind TLS (POLICYLIB_SECURE_COOKIES=1).
     secure_cookies: bool = False
 

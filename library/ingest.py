@@ -219,8 +219,9 @@ _PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
 
 
 def _timeout(path: Path, ocr: OcrJob | None) -> float:
-    """The file's time limit: PARSE_TIMEOUT_S, plus the per-page OCR limit for each page a PDF or
-    image may hold (pages counted cheaply, never more than the OCR page limit)."""
+    """The file's time limit: PARSE_TIMEOUT_S, plus twice the per-page OCR limit (CPU seconds,
+    checked by the parser; twice in wall time, for a machine busy with other work) for each page
+    a PDF or image may hold, pages counted cheaply and never more than the OCR page limit."""
     if ocr is None or not ocr.enabled or path.suffix.lower() in _TEXT_SUFFIXES:
         return PARSE_TIMEOUT_S
     try:
@@ -231,7 +232,7 @@ def _timeout(path: Path, ocr: OcrJob | None) -> float:
     except OSError:
         return PARSE_TIMEOUT_S
     pages = min(max(pages, size // 500_000, 1), ocr.max_pages)
-    return PARSE_TIMEOUT_S + pages * ocr.page_timeout_s
+    return PARSE_TIMEOUT_S + pages * 2 * ocr.page_timeout_s
 
 
 _TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".html", ".htm", ".doc", ".docx"}

@@ -69,6 +69,16 @@ def module_db(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
         yield {}
 
 
+@pytest.fixture(scope="session")
+def ocr_scans(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - tests.scans.ScanSet
+    """Scanned versions of the sample PDFs, each read by OCR once per test session (the xdist
+    workers share one folder and one OCR cache under the run's base temp)."""
+    from tests.scans import prepare
+
+    base = tmp_path_factory.getbasetemp()
+    return prepare((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "ocr-scans")
+
+
 @pytest.fixture
 def lib(home: Path) -> Iterator[Library]:
     library = Library.open(home)
