@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .normalize import CJK
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -222,4 +224,10 @@ def paragraphs(lines: list[OcrLine]) -> list[str]:
         else:
             out.append(line.text)
         prev = line
-    return out
+    return _PINYIN_LITTER.sub("", "\n".join(out)).split("\n")
+
+
+# Converter pinyin after a character (`領(lǐng)域`), as OCR reads it: tone marks are often lost, and
+# a line may start with it. The text parsers drop the toned form (normalize.py); this drops the
+# toneless one too, where only pinyin letters stand in the brackets right after a CJK character.
+_PINYIN_LITTER = re.compile(rf"(?<=[{CJK}])\n?[(（][a-zü\u00e0-\u01dc]{{2,6}}[)）]")
