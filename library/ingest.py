@@ -43,9 +43,9 @@ log = logging.getLogger("policylib.ingest")
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".docx", ".pdf", ".html", ".htm", ".doc"}
 SUPPORTED_SUFFIXES |= {".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # scans, read by OCR
 PARSE_TIMEOUT_S = 60
-# Address space, not resident memory: the OCR engine (onnxruntime, opencv) maps about 1.6 GB
-# before reading a page and peaks near 1.3 GB resident, so 3 GB leaves room and still stops a
-# hostile file long before it can starve the machine (bench/ocr.py measures the peak).
+# Address space, not resident memory. A worker reading scans maps 1.7-2.0 GB with the OCR model
+# loaded (about 0.9-1.1 GB resident; bench/ocr.py), so the cap stays at 3 GB: room for the model
+# and a page, and a hostile file still cannot starve the machine.
 WORKER_MEMORY_BYTES = 3 * 1024**3
 BATCH_SIZE = 200
 # Above this many changed documents a parallel full rebuild beats one-by-one index updates.

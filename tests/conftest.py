@@ -75,6 +75,8 @@ def ocr_scans(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - tests
     workers share one folder and one OCR cache under the run's base temp)."""
     from tests.scans import prepare
 
+    if os.environ.get("POLICYLIB_TEST_OCR_DIR"):  # a developer's folder kept between sessions
+        return prepare(Path(os.environ["POLICYLIB_TEST_OCR_DIR"]))
     base = tmp_path_factory.getbasetemp()
     return prepare((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "ocr-scans")
 
