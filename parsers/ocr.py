@@ -224,10 +224,16 @@ def paragraphs(lines: list[OcrLine]) -> list[str]:
         else:
             out.append(line.text)
         prev = line
-    return _PINYIN_LITTER.sub("", "\n".join(out)).split("\n")
+    text = _PINYIN_LITTER.sub("", "\n".join(out))
+    return _GLUED_LABEL.sub(" ", _GLUED_TIME.sub(r"\1 \2", text)).split("\n")
 
 
 # Converter pinyin after a character (`領(lǐng)域`), as OCR reads it: tone marks are often lost, and
 # a line may start with it. The text parsers drop the toned form (normalize.py); this drops the
 # toneless one too, where only pinyin letters stand in the brackets right after a CJK character.
+# The recogniser reads a line of fields as one box and drops the spaces between them
+# (`时间：2022-03-1408:34 来源：访问量：`); the two gaps that carry meaning are put back: between a
+# date and a time, and before a `label：` that follows another field's colon.
+_GLUED_TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})(\d{1,2}:\d{2})")
+_GLUED_LABEL = re.compile(rf"(?<=[：:])(?=[{CJK}]{{2,4}}[：:])")
 _PINYIN_LITTER = re.compile(rf"(?<=[{CJK}])\n?[(（][a-zü\u00e0-\u01dc]{{2,6}}[)）]")
