@@ -25,6 +25,7 @@ from library.reindex import run_reindex
 from parsers import parse_file
 from tests import scans
 from tests.ops.support import run_cli
+from webapp import create_app
 
 
 def with_cache(lib: Library, ocr_scans) -> None:  # noqa: ANN001
@@ -93,6 +94,11 @@ def test_reingest_and_reindex_do_no_ocr_twice(lib: Library, ocr_scans, tmp_path:
     data = json.loads(shown.stdout)
     assert data["ocr"] is True and data["pages"] == 1 and data["ocr_pages"] == [1]
     assert data["doc_number"] == scans.REDHEAD["number"] and data["ocr_mean_confidence"] > 0.9
+    client = create_app(lib).test_client()  # the document page says so; the original downloads
+    page = client.get(f"/documents/{data['id']}").get_data(as_text=True)
+    assert "扫描件，文字由OCR识别（共1页" in page
+    original = client.get(f"/documents/{data['id']}/original")
+    assert original.data == (folder / "redhead.scan.pdf").read_bytes()
 
 
 def test_bad_scans_fail_alone_and_change_nothing(
