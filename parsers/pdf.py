@@ -54,8 +54,9 @@ class _Page:
     ocr_paragraphs: list[str] | None = None  # set when the page was read by OCR
 
     def needs_ocr(self) -> bool:
-        """An image with no usable text over it: a scanned page (or one with a garbage layer)."""
-        return self.images and not scan.has_text("".join(line.text for line in self.lines))
+        """An image with no usable text over it (a scanned page), or a garbage text layer."""
+        text = "".join(line.text for line in self.lines)
+        return scan.is_garbage(text) or (self.images and not scan.has_text(text))
 
 
 def _text_lines(element) -> list[LTTextLine]:

@@ -68,7 +68,6 @@ class ScanResult:
 
     pages: list[ScanPage] = field(default_factory=list)
     total_pages: int = 0
-    from_cache: bool = False
 
     def summary(self) -> dict:
         """`ocr` as stored on the document: pages read by OCR, total pages, mean confidence."""
@@ -86,7 +85,7 @@ class ScanResult:
         return [
             f"第{p.number}页为扫描图像，OCR识别置信度偏低（{p.confidence:.2f}），请对照原件核对该页文字"
             for p in self.pages
-            if p.confidence < LOW_PAGE_CONFIDENCE
+            if p.lines and p.confidence < LOW_PAGE_CONFIDENCE  # a blank page is no doubt
         ]
 
     def doubtful_lines(self) -> list[OcrLine]:
@@ -96,18 +95,26 @@ class ScanResult:
 
 
 _CID = re.compile(r"\(cid:\d+\)")
-_PLAIN = re.compile(rf"[{CJK}0-9A-Za-z\s，。、；：？！“”‘’（）《》〔〕【】,.;:?!()\[\]<>\-—/|%]")
+# Chinese, ASCII, CJK and general punctuation, full-width forms, circled numbers.
+_PLAIN = re.compile(rf"[{CJK}\u0020-\u007e\u2000-\u206f\u2460-\u24ff\u3000-\u303f\uff00-\uffef]")
 MIN_PAGE_CHARS = 10
 
 
 def has_text(text: str) -> bool:
     """Whether a page's text layer is real text: enough characters, mostly Chinese, letters,
-    digits and ordinary punctuation. A layer of unmapped glyphs (`(cid:123)`) or of mojibake is
-    garbage, and the page is read as the image it is."""
-    text = _CID.sub("\ufffd", re.sub(r"\s", "", text))
-    if len(text) < MIN_PAGE_CHARS:
-        return False
-    return len(_PLAIN.findall(text)) >= 0.6 * len(text)
+    digits and ordinary punctuation."""
+    return len(_squeezed(text)) >= MIN_PAGE_CHARS and not is_garbage(text)
+
+
+def is_garbage(text: str) -> bool:
+    """A layer of unmapped glyphs (`(cid:123)`) or of mojibake: the page is read as the image it
+    renders to, whether its glyphs are pictures or vector outlines."""
+    text = _squeezed(text)
+    return len(text) >= MIN_PAGE_CHARS and len(_PLAIN.findall(text)) < 0.6 * len(text)
+
+
+def _squeezed(text: str) -> str:
+    return _CID.sub("\ufffd", re.sub(r"\s", "", text))
 
 
 def page_list(numbers: list[int]) -> str:
@@ -133,7 +140,7 @@ def _to_dict(result: ScanResult) -> dict:
 
 def _from_dict(data: dict) -> ScanResult:
     pages = [ScanPage(p["number"], [OcrLine(**x) for x in p["lines"]]) for p in data["pages"]]
-    return ScanResult(pages, data["total_pages"], from_cache=True)
+    return ScanResult(pages, data["total_pages"])
 
 
 def read_pages(

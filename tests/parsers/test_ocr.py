@@ -20,7 +20,14 @@ from rapidfuzz.distance import Levenshtein
 from parsers import ParsedDocument, ParseError, parse_file
 from parsers.model import Evidence
 from parsers.ocr import OcrLine, paragraphs, reading_order
-from parsers.scan import OcrOptions, ScanPage, ScanResult, doubtful_fields, has_text
+from parsers.scan import (
+    OcrOptions,
+    ScanPage,
+    ScanResult,
+    doubtful_fields,
+    has_text,
+    is_garbage,
+)
 from tests import scans
 
 FIELDS = ("title", "doc_number", "issuer", "signed_date", "published_date", "effective_date")
@@ -136,9 +143,10 @@ def test_scan_over_the_page_limit_fails_before_reading(ocr_scans) -> None:  # no
 
 def test_garbage_text_layer_is_not_text() -> None:
     assert has_text("宣汉县人民政府办公室关于印发《2023年全县政务公开工作要点》的通知")
-    assert not has_text("(cid:12)(cid:873)(cid:44)(cid:9)(cid:12)(cid:873)(cid:44)(cid:9)(cid:1)")
+    assert not has_text("(cid:12)(cid:873)(cid:44)(cid:9)" * 4)
     assert not has_text("ÐÂ¹ÚÒ½ÁÆ±£ÕÏ¾Ö¹ØÓÚ½øÒ»²½×öºÃ")  # GBK read as Latin-1
-    assert not has_text("第1页")
+    assert not has_text("第1页") and not is_garbage("第1页")
+    assert is_garbage("(cid:12)(cid:873)(cid:44)(cid:9)" * 4)
 
 
 def test_low_confidence_page_and_field_raise_warnings() -> None:
