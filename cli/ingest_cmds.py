@@ -30,7 +30,8 @@ LABELS = {
 @click.option("--no-index", is_flag=True, help="Store only; rebuild the index later.")
 @pass_lib
 def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None:
-    """导入文件或文件夹（递归）。Ingest files or folders: docx, pdf, html, txt, md, doc."""
+    """导入文件或文件夹（递归）。Ingest files or folders: docx, pdf, html, txt, md, doc, and scans
+    (image-only PDF pages, png/jpg/tif) read by OCR."""
     from library.ingest import ingest_paths
 
     missing = [str(p) for p in paths if not p.exists()]
@@ -44,10 +45,24 @@ def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None
         if outcome.outcome == "failed" and not as_json:
             tqdm.write(f"失败 {outcome.path}: {outcome.error}", file=sys.stderr)
 
+    pages = tqdm(desc="OCR", unit="页", disable=not sys.stderr.isatty(), file=sys.stderr)
+
+    def ocr_progress(path: str, done: int, total: int) -> None:
+        """Pages of the scan being read: done / total, with the file's name."""
+        pages.set_description(f"OCR {Path(path).name}")
+        if done == 1:
+            pages.reset(total=total)
+        pages.update(1)
+
     report = ingest_paths(
-        lib, [p for p in paths if p.exists()], index=not no_index, progress=progress
+        lib,
+        [p for p in paths if p.exists()],
+        index=not no_index,
+        progress=progress,
+        ocr_progress=ocr_progress,
     )
     bar.close()
+    pages.close()
     if as_json:
         emit_json(report.to_dict())
     else:

@@ -28,6 +28,8 @@ _RANGES = {
     "session_idle_minutes": (1, 24 * 60),
     "session_max_hours": (1, 30 * 24),
     "trusted_proxies": (0, 10),
+    "ocr_max_pages": (1, 100_000),
+    "ocr_page_timeout_s": (5, 3600),
 }
 # "120 per minute", "10/second;1000 per day": the limits package's notation, checked here so a
 # typo stops the server at start instead of at the first request.
@@ -66,6 +68,10 @@ class Settings:
     notify_command: str = ""
     notify_webhook: str = ""
     log_level: str = "INFO"
+    # Scanned pages and image files are read by OCR; false refuses them, saying so (docs/ingest.md).
+    ocr: bool = True
+    ocr_max_pages: int = 500  # a scan with more pages to read fails with a message saying so
+    ocr_page_timeout_s: int = 120  # CPU seconds; one page taking longer fails its file
     # Send the session cookie over HTTPS only; turn on behind TLS (POLICYLIB_SECURE_COOKIES=1).
     secure_cookies: bool = False
     # The site is served over HTTPS: Secure cookies plus HSTS (POLICYLIB_HTTPS=1).
@@ -101,6 +107,10 @@ class Settings:
     @property
     def log_dir(self) -> Path:
         return self.home / "logs"
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        return self.home / "ocr-cache"
 
     @property
     def config_path(self) -> Path:

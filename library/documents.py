@@ -39,6 +39,11 @@ def document_dict(doc: Document, *, with_text: bool = False) -> dict:
         "evidence": {k: v for k, v in (doc.evidence or {}).items() if isinstance(v, dict)},
         "warnings": list(doc.warnings or []),
         "corrections": dict(doc.corrections or {}),
+        # Scans: true when pages were read by OCR, with the page count and mean confidence.
+        "ocr": doc.ocr is not None,
+        "ocr_pages": list(doc.ocr["ocr_pages"]) if doc.ocr else [],
+        "pages": doc.ocr["pages"] if doc.ocr else None,
+        "ocr_mean_confidence": doc.ocr["mean_confidence"] if doc.ocr else None,
     }
     if with_text:
         data["text"] = doc.text

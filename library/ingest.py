@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 import resource
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,11 +27,13 @@ from sqlalchemy.orm import Session
 
 from parsers import ParsedDocument, ParseError, parse_file
 from parsers.docnumber import normalize_doc_number
+from parsers.scan import OcrOptions
 
 from . import index_backlog, indexing, linking
 from .core import Library
 from .corrections import keep_corrections
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
+from .ocr_cache import OcrDirCache
 from .private_files import copy_private, private_dir
 from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
@@ -38,7 +42,11 @@ from .validity import propose_replacements
 log = logging.getLogger("policylib.ingest")
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".docx", ".pdf", ".html", ".htm", ".doc"}
+SUPPORTED_SUFFIXES |= {".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # scans, read by OCR
 PARSE_TIMEOUT_S = 60
+# Address space, not resident memory. A worker reading scans maps 1.7-2.0 GB with the OCR model
+# loaded (about 0.9-1.1 GB resident; bench/ocr.py), so the cap stays at 3 GB: room for the model
+# and a page, and a hostile file still cannot starve the machine.
 WORKER_MEMORY_BYTES = 3 * 1024**3
 BATCH_SIZE = 200
 # Above this many changed documents a parallel full rebuild beats one-by-one index updates.
@@ -181,14 +189,53 @@ def find_duplicate(session: Session, parsed: ParsedDocument) -> Document | None:
     return None
 
 
-def _limit_worker_memory() -> None:
+@dataclass(frozen=True)
+class OcrJob:
+    """What a worker needs to OCR: plain values, so it crosses the process boundary."""
+
+    enabled: bool
+    max_pages: int
+    page_timeout_s: float
+    cache_dir: str
+
+    @classmethod
+    def from_settings(cls, lib: Library) -> OcrJob:
+        s = lib.settings
+        return cls(s.ocr, s.ocr_max_pages, float(s.ocr_page_timeout_s), str(s.ocr_cache_dir))
+
+
+# Set in each worker by _init_worker: where OCR page progress goes.
+_progress_queue = None
+
+
+def _init_worker(queue) -> None:  # a multiprocessing queue
+    global _progress_queue
+    _progress_queue = queue
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
-def _parse_job(path: str, max_bytes: int) -> ParsedDocument | str:
+def _ocr_options(path: str, job: OcrJob | None) -> OcrOptions | None:
+    if job is None:
+        return None
+    queue = _progress_queue
+
+    def progress(done: int, total: int) -> None:
+        if queue is not None:
+            queue.put((path, done, total))
+
+    return OcrOptions(
+        enabled=job.enabled,
+        max_pages=job.max_pages,
+        page_timeout_s=job.page_timeout_s,
+        cache=OcrDirCache(Path(job.cache_dir)) if job.enabled else None,
+        progress=progress,
+    )
+
+
+def _parse_job(path: str, max_bytes: int, ocr: OcrJob | None = None) -> ParsedDocument | str:
     """Runs in a worker: a ParseError becomes its message so it crosses the process boundary."""
     try:
-        return parse_file(Path(path), max_bytes=max_bytes)
+        return parse_file(Path(path), max_bytes=max_bytes, ocr=_ocr_options(path, ocr))
     except ParseError as exc:
         return str(exc)
     except MemoryError:
@@ -197,25 +244,68 @@ def _parse_job(path: str, max_bytes: int) -> ParsedDocument | str:
         return f"解析器内部错误 / parser error: {type(exc).__name__}: {exc}"
 
 
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
+
+
+def _timeout(path: Path, ocr: OcrJob | None) -> float:
+    """The file's time limit: PARSE_TIMEOUT_S, plus twice the per-page OCR limit (CPU seconds,
+    checked by the parser; twice in wall time, for a machine busy with other work) for each page
+    a PDF or image may hold, pages counted cheaply and never more than the OCR page limit."""
+    if ocr is None or not ocr.enabled or path.suffix.lower() in _TEXT_SUFFIXES:
+        return PARSE_TIMEOUT_S
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(4)
+            pages = len(_PDF_PAGE.findall(head + fh.read())) if head == b"%PDF" else 0
+    except OSError:
+        return PARSE_TIMEOUT_S
+    pages = min(max(pages, size // 500_000, 1), ocr.max_pages)
+    return PARSE_TIMEOUT_S + pages * 2 * ocr.page_timeout_s
+
+
+_TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".html", ".htm", ".doc", ".docx"}
+OcrProgress = Callable[[str, int, int], None]
+
+
 def parse_in_workers(
-    paths: list[Path], max_bytes: int, workers: int | None = None
+    paths: list[Path],
+    max_bytes: int,
+    workers: int | None = None,
+    ocr: OcrJob | None = None,
+    ocr_progress: OcrProgress | None = None,
 ) -> Iterator[tuple[Path, ParsedDocument | str]]:
-    """Parse in a process pool, yielding results in input order; a hung or crashed parse is killed."""
+    """Parse in a process pool, yielding results in input order; a hung or crashed parse is killed.
+
+    Each worker loads the OCR model once, on its first scanned page, and keeps it. Pages read by
+    OCR are reported to `ocr_progress(path, done, total)` while their file is being parsed.
+    """
     if not paths:
         return
     workers = workers or min(2, os.cpu_count() or 1)
-    with ProcessPool(max_workers=workers, initializer=_limit_worker_memory) as pool:
-        future = pool.map(
-            _parse_job, [str(p) for p in paths], [max_bytes] * len(paths), timeout=PARSE_TIMEOUT_S
-        )
-        results = future.result()
-        for path in paths:
+    queue = multiprocessing.get_context().SimpleQueue()
+    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(queue,)) as pool:
+        futures = [
+            pool.schedule(_parse_job, args=(str(p), max_bytes, ocr), timeout=_timeout(p, ocr))
+            for p in paths
+        ]
+        for path, future in zip(paths, futures, strict=True):
+            while not wait([future], timeout=0.2).done:
+                _drain(queue, ocr_progress)
+            _drain(queue, ocr_progress)
             try:
-                yield path, next(results)
+                yield path, future.result()
             except FutureTimeout:
-                yield path, f"解析超时（超过 {PARSE_TIMEOUT_S} 秒）/ parsing timed out"
+                yield path, f"解析超时（超过 {_timeout(path, ocr):.0f} 秒）/ parsing timed out"
             except ProcessExpired as exc:
                 yield path, f"解析进程异常退出 / parser process died (exit code {exc.exitcode})"
+
+
+def _drain(queue, progress: OcrProgress | None) -> None:
+    while not queue.empty():
+        path, done, total = queue.get()
+        if progress:
+            progress(path, done, total)
 
 
 def store_original(lib: Library, path: Path, sha256: str) -> None:
@@ -260,6 +350,7 @@ def _apply_parsed(doc: Document, parsed: ParsedDocument, sidecar: dict | None) -
         evidence["replaces"] = list(parsed.replaces)
     doc.evidence = evidence
     doc.warnings = list(parsed.warnings)
+    doc.ocr = parsed.ocr
     doc.interprets_ref = (
         {"title": parsed.interprets_title, "number": parsed.interprets_number}
         if parsed.kind == "interpretation" and (parsed.interprets_title or parsed.interprets_number)
@@ -420,6 +511,7 @@ def ingest_paths(
     today: date | None = None,
     progress: Callable[[FileOutcome], None] | None = None,
     workers: int | None = None,
+    ocr_progress: OcrProgress | None = None,
 ) -> IngestReport:
     """Ingest files and folders; see the module docstring for the guarantees."""
     today = today or date.today()
@@ -451,7 +543,9 @@ def ingest_paths(
 
     store_changed = _Changed()
     by_path = {c.path: c for c in to_parse}
-    parsed_iter = parse_in_workers([c.path for c in to_parse], max_bytes, workers)
+    parsed_iter = parse_in_workers(
+        [c.path for c in to_parse], max_bytes, workers, OcrJob.from_settings(lib), ocr_progress
+    )
     while True:
         chunk = [item for _, item in zip(range(BATCH_SIZE), parsed_iter, strict=False)]
         if not chunk:

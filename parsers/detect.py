@@ -10,7 +10,7 @@ import io
 import zipfile
 from pathlib import Path
 
-SUPPORTED = frozenset({"txt", "md", "docx", "pdf", "html", "doc"})
+SUPPORTED = frozenset({"txt", "md", "docx", "pdf", "html", "doc", "image"})
 # Recognised but not parsed, with what the user should do instead.
 UNSUPPORTED = {
     "xlsx": "Excel表格（xlsx）不是公文格式，请导出为docx或pdf",
@@ -20,7 +20,6 @@ UNSUPPORTED = {
     "epub": "电子书（epub）不受支持",
     "zip": "压缩包不受支持，请解压后导入其中的文件",
     "rtf": "RTF文件暂不支持，请用Word另存为docx",
-    "image": "图片文件需要OCR，请先识别为文字（docx或带文字层的PDF）",
     "archive": "压缩包不受支持，请解压后导入其中的文件",
 }
 _HTML_EXTS = {".html", ".htm", ".shtml", ".xhtml"}

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .scan import ScanResult
 
 
 @dataclass
@@ -34,3 +38,4 @@ class Extracted:
     hints: Hints = field(default_factory=Hints)
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
+    ocr: ScanResult | None = None  # set when some pages were read by OCR

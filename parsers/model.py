@@ -40,6 +40,7 @@ class ParsedDocument:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
+    ocr: dict | None = None  # pages read by OCR: scan.ScanResult.summary()
 
     def evidence_dict(self) -> dict[str, dict]:
         return {k: asdict(v) for k, v in self.evidence.items()}

@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from . import doc, docx, html, pdf, text
+from . import doc, docx, html, image, pdf, scan, text
 from .detect import SUPPORTED, UNSUPPORTED, detect_format
 from .disclosure import Cell, read_disclosure
 from .extracted import Extracted
@@ -34,16 +34,19 @@ _EXT_FORMAT = {
     ".htm": "html",
     ".shtml": "html",
     ".doc": "doc",
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".tif", ".tiff"), "image"),
 }
 
 
-def _extract(fmt: str, data: bytes, name: str) -> Extracted:
+def _extract(fmt: str, data: bytes, name: str, ocr: scan.OcrOptions | None) -> Extracted:
     if fmt in ("txt", "md"):
         return text.extract(data, fmt, name)
     if fmt == "docx":
         return docx.extract(data, name)
     if fmt == "pdf":
-        return pdf.extract(data, name)
+        return pdf.extract(data, name, ocr)
+    if fmt == "image":
+        return image.extract(data, name, ocr)
     if fmt == "html":
         return html.extract(data, name)
     return doc.extract(data, name)
@@ -79,8 +82,13 @@ def _raw_labels(extracted: Extracted) -> None:
         extracted.hints.page.setdefault(key, value)
 
 
-def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
-    """Parse one file. Raises ParseError, whose message says what is wrong and what to do."""
+def parse_file(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: scan.OcrOptions | None = None
+) -> ParsedDocument:
+    """Parse one file. Raises ParseError, whose message says what is wrong and what to do.
+
+    Scanned pages and image files are read by OCR only when `ocr` allows it; without it they are
+    refused with a message that says so."""
     path = Path(path)
     name = f"文件“{path.name}”"
     started = time.perf_counter()
@@ -88,7 +96,7 @@ def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocum
     fmt = detect_format(path, data)
     if fmt not in SUPPORTED:
         raise ParseError(f"{name}的实际类型不受支持：{UNSUPPORTED.get(fmt, fmt)}。")
-    extracted = _extract(fmt, data, name)
+    extracted = _extract(fmt, data, name, ocr)
     warnings = list(extracted.warnings)
     hinted = _EXT_FORMAT.get(path.suffix.lower())
     if hinted and hinted != fmt and {hinted, fmt} != {"txt", "md"}:
@@ -101,6 +109,9 @@ def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocum
         text=normalized, format=extracted.format, encoding=extracted.encoding, warnings=warnings
     )
     extract_metadata(parsed, extracted.hints)
+    if extracted.ocr is not None:
+        parsed.ocr = extracted.ocr.summary()
+        parsed.warnings += extracted.ocr.warnings() + scan.doubtful_fields(parsed, extracted.ocr)
     log.debug(
         "parsed path=%s format=%s chars=%d ms=%.1f",
         path,

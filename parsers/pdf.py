@@ -3,8 +3,9 @@
 pdfminer gives layout lines, not paragraphs. A line that reaches the right margin was wrapped by
 layout and continues on the next line; a line that stops short, or ends a sentence before the
 margin, ends its paragraph. pdfminer also leaves spaces where fonts change (`2023 年 5 月 22 日`);
-those are removed between Chinese characters and digits. A PDF without a text layer is a scan:
-it is reported as needing OCR instead of being stored empty.
+those are removed between Chinese characters and digits. A page that is only an image (a scan,
+or an image under a garbage text layer) is read by OCR (`scan.py`) when the caller allows it; its
+OCR lines go through the same paragraph rejoining. Without OCR a scan is refused, never stored empty.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 
+from . import scan
 from .extracted import Extracted
 from .model import ParseError
 from .normalize import CJK
+from .ocr import paragraphs
 
 MAX_PAGES = 500
 TIME_BUDGET = 60.0  # seconds; checked between pages
@@ -44,6 +47,18 @@ class _Line:
     x1: float
     char_width: float
     x0: float = 0.0
+
+
+@dataclass
+class _Page:
+    lines: list[_Line]
+    images: bool
+    ocr_paragraphs: list[str] | None = None  # set when the page was read by OCR
+
+    def needs_ocr(self) -> bool:
+        """An image with no usable text over it (a scanned page), or a garbage text layer."""
+        text = "".join(line.text for line in self.lines)
+        return scan.is_garbage(text) or (self.images and not scan.has_text(text))
 
 
 def _text_lines(element) -> list[LTTextLine]:
@@ -97,27 +112,25 @@ def _rows(text_lines: list[LTTextLine]) -> list[_Line]:
     return out
 
 
-def _read_pages(data: bytes, name: str) -> tuple[list[_Line], int, bool, bool]:
-    """(lines, pages read, saw images, stopped at the page limit)."""
-    lines: list[_Line] = []
-    pages = 0
-    images = False
+def _read_pages(data: bytes, name: str) -> tuple[list[_Page], bool]:
+    """(pages read, stopped at the page limit)."""
+    out: list[_Page] = []
     deadline = time.monotonic() + TIME_BUDGET
     for page in extract_pages(io.BytesIO(data), maxpages=MAX_PAGES + 1, laparams=LAParams()):
-        pages += 1
-        if pages > MAX_PAGES:
-            return lines, MAX_PAGES, images, True
+        if len(out) == MAX_PAGES:
+            return out, True
         if time.monotonic() > deadline:
             raise ParseError(
-                f"{name}解析超时（{TIME_BUDGET:.0f}秒内只读完{pages - 1}页），PDF结构可能异常。"
+                f"{name}解析超时（{TIME_BUDGET:.0f}秒内只读完{len(out)}页），PDF结构可能异常。"
                 "请用阅读器打开后另存为PDF，或转换为docx后导入。"
             )
         text_lines = []
+        images = False
         for element in page:
             images = images or _has_image(element)
             text_lines.extend(_text_lines(element))
-        lines.extend(_rows(text_lines))
-    return lines, pages, images, False
+        out.append(_Page(_rows(text_lines), images))
+    return out, False
 
 
 def _rejoin(lines: list[_Line]) -> str:
@@ -160,14 +173,14 @@ def _rejoin(lines: list[_Line]) -> str:
     return "\n".join(_SPACE_IN_CJK.sub("", p) for p in out)
 
 
-def extract(data: bytes, name: str = "文件") -> Extracted:
+def extract(data: bytes, name: str = "文件", ocr: scan.OcrOptions | None = None) -> Extracted:
     tail = data[-2048:]
     if b"%%EOF" not in tail:
         raise ParseError(
             f"{name}不完整（PDF结尾标记%%EOF缺失），可能下载或复制时被截断。请重新获取完整文件后导入。"
         )
     try:
-        lines, pages, images, truncated = _read_pages(data, name)
+        pages, truncated = _read_pages(data, name)
     except ParseError:
         raise
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
@@ -188,14 +201,61 @@ def extract(data: bytes, name: str = "文件") -> Extracted:
         raise ParseError(
             f"{name}的PDF内容损坏，无法读取（{type(exc).__name__}: {exc}）。请重新获取文件后导入。"
         ) from exc
-    text = _rejoin(lines)
-    if len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS:
-        what = "只有图片" if images else "没有可提取的文字"
-        raise ParseError(
-            f"{name}是扫描件，需要OCR：PDF共{pages}页，{what}，没有文字层。"
-            "请先用OCR软件识别成文字（可另存为带文字层的PDF或docx）后再导入。"
-        )
     warnings = []
     if truncated:
         warnings.append(f"PDF超过{MAX_PAGES}页，只读取了前{MAX_PAGES}页")
-    return Extracted(text=text, format="pdf", warnings=warnings)
+    ocr_result = _ocr_scanned_pages(data, name, pages, truncated, ocr, warnings)
+    text = _page_text(pages)
+    if len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS:
+        if ocr_result is not None:
+            raise ParseError(
+                f"{name}是扫描件，OCR识别了{len(ocr_result.pages)}页，但没有识别出文字。"
+                "请确认扫描件清晰、方向正确（不是空白页或照片）后重新导入。"
+            )
+        what = "只有图片" if any(p.images for p in pages) else "没有可提取的文字"
+        raise ParseError(
+            f"{name}是扫描件，需要OCR：PDF共{len(pages)}页，{what}，没有文字层。"
+            "请先用OCR软件识别成文字（可另存为带文字层的PDF或docx）后再导入。"
+        )
+    return Extracted(text=text, format="pdf", warnings=warnings, ocr=ocr_result)
+
+
+def _page_text(pages: list[_Page]) -> str:
+    """Text pages rejoined into paragraphs run by run; OCR pages come as paragraphs already."""
+    chunks: list[str] = []
+    run: list[_Line] = []
+    for page in pages:
+        if page.ocr_paragraphs is None:
+            run += page.lines
+            continue
+        chunks += [_rejoin(run), *page.ocr_paragraphs]
+        run = []
+    chunks.append(_rejoin(run))
+    return "\n".join(chunk for chunk in chunks if chunk)
+
+
+def _ocr_scanned_pages(
+    data: bytes,
+    name: str,
+    pages: list[_Page],
+    truncated: bool,
+    ocr: scan.OcrOptions | None,
+    warnings: list[str],
+) -> scan.ScanResult | None:
+    """OCR the pages that are images only, in place; a mixed PDF keeps its text pages as they are."""
+    wanted = [k + 1 for k, page in enumerate(pages) if page.needs_ocr()]
+    if not wanted:
+        return None
+    if ocr is None or not ocr.enabled:
+        if len(wanted) == len(pages):
+            raise scan.refuse(name, f"PDF共{len(pages)}页，只有图片")
+        warnings.append(f"第{scan.page_list(wanted)}页是扫描图像，OCR已关闭，这些页的文字未读取")
+        return None
+    total = scan.pdf_page_count(data) if truncated else len(pages)
+    result = scan.read_pages(
+        data, name, scan.pdf_frames(data, wanted), wanted, len(wanted) + total - len(pages), ocr
+    )
+    for page in result.pages:
+        pages[page.number - 1].ocr_paragraphs = paragraphs(page.lines)
+    result.total_pages = total
+    return result

@@ -69,6 +69,18 @@ def module_db(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
         yield {}
 
 
+@pytest.fixture(scope="session")
+def ocr_scans(tmp_path_factory: pytest.TempPathFactory):  # tests.scans.ScanSet
+    """Scanned versions of the sample PDFs, each read by OCR once per test session (the xdist
+    workers share one folder and one OCR cache under the run's base temp)."""
+    from tests.scans import prepare
+
+    if os.environ.get("POLICYLIB_TEST_OCR_DIR"):  # a developer's folder kept between sessions
+        return prepare(Path(os.environ["POLICYLIB_TEST_OCR_DIR"]))
+    base = tmp_path_factory.getbasetemp()
+    return prepare((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "ocr-scans")
+
+
 @pytest.fixture
 def lib(home: Path) -> Iterator[Library]:
     library = Library.open(home)

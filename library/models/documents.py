@@ -35,6 +35,8 @@ class Document(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     evidence: Mapped[dict] = mapped_column(default=dict)
     warnings: Mapped[list] = mapped_column(default=list)
+    # Set when pages were read by OCR: pages, ocr_pages, mean_confidence, engine.
+    ocr: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
     interprets_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     # What the interpretation names as its document (title and/or 文号) until that document arrives.
     interprets_ref: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)

@@ -12,7 +12,7 @@ from library.search import SearchParams
 def test_demo_loads_samples_once(lib) -> None:
     first = load_demo(lib)
     assert first.ingest.counts["failed"] == 0
-    assert first.ingest.counts["added"] == 5
+    assert first.ingest.counts["added"] == 6  # the five seeds and one scanned red-head notice
     assert set(first.accounts) == {"admin", "legal", "editor", "agent"}
     assert (lib.settings.home / ACCOUNTS_FILE).stat().st_mode & 0o077 == 0
     second = load_demo(lib)
@@ -20,7 +20,9 @@ def test_demo_loads_samples_once(lib) -> None:
     assert second.ingest.counts["added"] == 0 and second.ingest.counts["failed"] == 0
     assert second.qa_counts.get("new", 0) == 0
     with lib.db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Document)) == 5
+        assert s.scalar(select(func.count()).select_from(Document)) == 6
+        scan = s.scalar(select(Document).where(Document.ocr.is_not(None)))
+        assert scan.doc_number == "示府办〔2021〕8号" and scan.ocr["pages"] == 1
         assert s.scalar(select(func.count()).select_from(QAEntry)) >= 30
         assert s.scalar(select(func.count()).select_from(User)) == 4
     results = lib.index.search(SearchParams(q="宣府办[2023]41号").to_query())

@@ -105,7 +105,7 @@ def test_session_limits_are_configurable(lib: Library, accounts: dict[str, str])
         ("public_base_url = 'example.gov.cn'", "public_base_url"),
     ],
 )
-def test_web_settings_are_checked(tmp_path, monkeypatch, line: str, message: str):  # noqa: ANN001
+def test_web_settings_are_checked(tmp_path, monkeypatch, line: str, message: str):
     monkeypatch.delenv("POLICYLIB_DATABASE_URL", raising=False)
     (tmp_path / "config.toml").write_text(line + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
+from library.cli import main
 
 from library import users as users_service
-from library.cli import main
 from library.core import Library
 from library.users import add_user
 from webapp import create_app

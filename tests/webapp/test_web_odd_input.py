@@ -35,7 +35,7 @@ def signed_in(app: Flask, staff: dict[str, str]) -> Iterator[dict[str, FlaskClie
     yield clients
 
 
-def _says_chinese(resp) -> bool:  # noqa: ANN001
+def _says_chinese(resp) -> bool:
     return any(ord(ch) in CHINESE for ch in resp.get_data(as_text=True))
 
 

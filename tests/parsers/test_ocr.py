@@ -1,0 +1,200 @@
+"""Scans read by OCR: a scanned version of each sample PDF reads like the PDF's own text layer
+(same title, 文号, issuer, dates, kind; body CER ≤ 1.5 %), a poor office scan and a PNG photo too;
+the red head, 文号, title and the date under a seal come out in reading order; bad scans fail
+with a message that names the problem.
+
+The scans are made from data/samples/formats/*.pdf by tests/scans.py and read once per session
+(the `ocr_scans` fixture); the tests here that OCR anything else read at most one page.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+from parsers import ParsedDocument, ParseError, parse_file
+from parsers.model import Evidence
+from parsers.ocr import OcrLine, paragraphs, reading_order
+from parsers.scan import (
+    OcrOptions,
+    ScanPage,
+    ScanResult,
+    doubtful_fields,
+    has_text,
+    is_garbage,
+)
+from tests import scans
+
+FIELDS = ("title", "doc_number", "issuer", "signed_date", "published_date", "effective_date")
+FIELDS += ("expiry_date", "kind")
+MAX_CER = 0.015
+
+
+def fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def cer(hyp: str, ref: str) -> float:
+    return Levenshtein.distance(fold(hyp), fold(ref)) / len(fold(ref))
+
+
+def fields(doc: ParsedDocument, names: tuple[str, ...] = FIELDS) -> dict:
+    return {f: getattr(doc, f) for f in names}
+
+
+def ocr_result(ocr_scans, name: str) -> ParsedDocument:
+    result = ocr_scans.parsed[name]
+    assert isinstance(result, ParsedDocument), result
+    return result
+
+
+@pytest.mark.parametrize("seed", [p.stem[:3] for p in scans.SEED_PDFS])
+def test_scan_of_each_seed_reads_like_its_text_layer(ocr_scans, seed: str) -> None:
+    text = parse_file(scans.seed_pdf(seed))
+    scan = ocr_result(ocr_scans, f"{seed}.scan.pdf")
+    assert fields(scan) == fields(text)
+    assert cer(scan.text, text.text) <= MAX_CER
+    pages = len(pdfium.PdfDocument(str(scans.seed_pdf(seed))))
+    assert scan.ocr["ocr"] is True and scan.ocr["pages"] == pages
+    assert scan.ocr["ocr_pages"] == list(range(1, pages + 1))
+    assert scan.ocr["mean_confidence"] > 0.9
+
+
+@pytest.mark.parametrize("seed", sorted(scans.DEGRADED))
+def test_poor_office_scan_still_gets_the_fields(ocr_scans, seed: str, tmp_path: Path) -> None:
+    pdf, pages = scans.seed_pdf(seed), scans.DEGRADED[seed]
+    text = parse_file(scans.text_pages(pdf, pages, tmp_path / "ref.pdf") if pages else pdf)
+    scan = ocr_result(ocr_scans, f"{seed}.degraded.pdf")
+    assert fields(scan) == fields(text)
+    assert cer(scan.text, text.text) <= MAX_CER
+    if pages:  # the excerpt has the head and the signature: the whole file's own fields
+        whole = ("title", "doc_number", "issuer", "signed_date", "kind")
+        assert fields(scan, whole) == fields(parse_file(pdf), whole)
+
+
+def test_png_photo_of_a_first_page(ocr_scans) -> None:
+    text = parse_file(scans.seed_pdf(scans.PHOTO_SEED))
+    photo = ocr_result(ocr_scans, f"{scans.PHOTO_SEED}.photo.png")
+    assert photo.format == "png" and photo.ocr["pages"] == 1
+    assert fields(photo, ("title", "doc_number", "kind")) == fields(
+        text, ("title", "doc_number", "kind")
+    )
+    first_page = pdfium.PdfDocument(str(scans.seed_pdf(scans.PHOTO_SEED)))[0].get_textpage()
+    assert cer(photo.text, first_page.get_text_range()) <= MAX_CER
+
+
+def test_red_head_file_in_reading_order_and_the_seal_spares_the_date(ocr_scans) -> None:
+    doc = ocr_result(ocr_scans, "redhead.scan.pdf")
+    r = scans.REDHEAD
+    lines = doc.text.splitlines()
+    order = [r["head"], r["number"], r["title"][1], r["to"], r["body"][-1], r["issuer"], r["date"]]
+    at = -1
+    for want in order:  # each part after the one before: the reading order of the page
+        at = next((k for k in range(at + 1, len(lines)) if fold(want) in fold(lines[k])), None)
+        assert at is not None, (want, lines)
+    assert doc.doc_number == r["number"]
+    assert doc.issuer == r["issuer"]
+    assert doc.signed_date.isoformat() == "2021-03-15"
+    assert doc.title == "".join(r["title"])
+
+
+def test_mixed_pdf_reads_only_its_scanned_page(tmp_path: Path) -> None:
+    """Page 1 keeps its text layer; page 2 is an image and is read by OCR."""
+    seed = scans.seed_pdf("002")
+    scan_doc = pdfium.PdfDocument(scans.clean_scan(seed))
+    mixed = pdfium.PdfDocument.new()
+    mixed.import_pages(pdfium.PdfDocument(str(seed)), [0])
+    mixed.import_pages(scan_doc, [1])
+    out = io.BytesIO()
+    mixed.save(out)
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(out.getvalue())
+    doc = parse_file(path, ocr=OcrOptions())
+    assert doc.ocr["ocr_pages"] == [2] and doc.ocr["pages"] == 2
+    assert cer(doc.text, parse_file(seed).text) <= MAX_CER
+
+
+def test_scans_are_refused_when_ocr_is_off(ocr_scans) -> None:
+    off = OcrOptions(enabled=False)
+    for name in ("001.scan.pdf", f"{scans.PHOTO_SEED}.photo.png"):
+        with pytest.raises(ParseError, match="OCR已关闭") as info:
+            parse_file(ocr_scans.folder / name, ocr=off)
+        assert name in str(info.value) and "扫描件" in str(info.value)
+
+
+def test_corrupt_image_names_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    with pytest.raises(ParseError, match="图像已损坏") as info:
+        parse_file(path, ocr=OcrOptions())
+    assert "scan.png" in str(info.value)
+
+
+def test_scan_over_the_page_limit_fails_before_reading(ocr_scans) -> None:
+    with pytest.raises(ParseError, match="超过OCR的页数上限（2页）") as info:
+        parse_file(ocr_scans.folder / "001.scan.pdf", ocr=OcrOptions(max_pages=2))
+    assert "3页" in str(info.value) and "ocr_max_pages" in str(info.value)
+
+
+def test_garbage_text_layer_is_not_text() -> None:
+    assert has_text("宣汉县人民政府办公室关于印发《2023年全县政务公开工作要点》的通知")
+    assert not has_text("(cid:12)(cid:873)(cid:44)(cid:9)" * 4)
+    assert not has_text("ÐÂ¹ÚÒ½ÁÆ±£ÕÏ¾Ö¹ØÓÚ½øÒ»²½×öºÃ")  # GBK read as Latin-1
+    assert not has_text("第1页") and not is_garbage("第1页")
+    assert is_garbage("(cid:12)(cid:873)(cid:44)(cid:9)" * 4)
+
+
+def test_low_confidence_page_and_field_raise_warnings() -> None:
+    sure = OcrLine("宣汉县人民政府办公室", 0, 0, 100, 10, 0.99)
+    unsure = OcrLine("宣府办〔2023〕41号", 0, 20, 100, 30, 0.62)
+    result = ScanResult([ScanPage(1, [sure]), ScanPage(2, [unsure])], total_pages=2)
+    assert [w[:3] for w in result.warnings()] == ["第2页"]
+    doc = ParsedDocument(text="…", format="pdf")
+    doc.evidence["doc_number"] = Evidence("宣府办〔2023〕41号", 1, "宣府办〔2023〕41号")
+    doc.evidence["issuer"] = Evidence("宣汉县人民政府办公室", 2, "宣汉县人民政府办公室")
+    warnings = doubtful_fields(doc, result)
+    assert (
+        len(warnings) == 1
+        and warnings[0].startswith("文号“宣府办〔2023〕41号”")
+        and "0.62" in warnings[0]
+    )
+
+
+def box(text: str, x0: float, y0: float, conf: float = 0.99) -> OcrLine:
+    """A recognised piece 12 pt high, 12 pt per character."""
+    return OcrLine(text, x0, y0, x0 + 12 * len(text), y0 + 12, conf)
+
+
+def test_two_columns_are_read_column_by_column_and_table_rows_stay_rows() -> None:
+    pieces = [box("标题居中", 200, 10)]
+    pieces += [box(f"左栏第{k}行", 50, 30 + 20 * k) for k in range(3)]
+    pieces += [box(f"右栏第{k}行", 300, 30 + 20 * k) for k in range(3)]
+    pieces += [box("序号", 50, 100), box("名称", 150, 100), box("单位", 300, 100)]
+    lines = [line.text for line in reading_order(pieces)]
+    assert lines == [
+        "标题居中",
+        *[f"左栏第{k}行" for k in range(3)],
+        *[f"右栏第{k}行" for k in range(3)],
+        "序号 名称 单位",
+    ]
+
+
+def test_paragraphs_follow_the_margins_and_drop_toneless_pinyin() -> None:
+    lines = [
+        box("关于印发工作要点的通知", 100, 0),  # centred title
+        box("各单位：", 20, 20),
+        box("现将要点印发给你们，请结合实际认真贯彻执", 44, 40),  # indented, runs to the margin
+        box("行。重点領(ling)域要公开。", 20, 60),  # continues at the left margin
+        box("二〇二三年五月二十二日", 130, 80),  # the date, right-aligned short of the margin
+    ]
+    assert paragraphs(lines) == [
+        "关于印发工作要点的通知",
+        "各单位：",
+        "现将要点印发给你们，请结合实际认真贯彻执行。重点領域要公开。",
+        "二〇二三年五月二十二日",
+    ]
