@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
-from library.cli import main
 
+from cli import main
 from library import users as users_service
 from library.core import Library
 from library.users import add_user
