@@ -36,7 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cli.demo_cmds:demo",
         "载入示例文件与问答并启动网站。Load the sample documents and Q&A, then serve.",
     ),
-    "docs": ("cli.docs_cmds:docs", "查看已入库文件。List and show stored documents."),
+    "docs": (
+        "cli.docs_cmds:docs",
+        "查看、更正、核对已入库文件。List, show, correct, check and link stored documents.",
+    ),
     "export": (
         "cli.export_cmds:export",
         "导出目录与变更清单。Export lists (the file suffix picks XLSX or CSV).",
@@ -47,7 +50,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "ingest": (
         "cli.ingest_cmds:ingest",
-        "导入文件或文件夹（递归）。Ingest files or folders: docx, pdf, html, txt, md, doc.",
+        "导入文件或文件夹（递归）。Ingest files or folders: docx, pdf, html, txt, md, doc, and scans "
+        "(image-only PDF pages, png/jpg/tif) read by OCR.",
     ),
     "qa": ("cli.qa_cmds:qa", "高频政策问答库：导入、列表、检索、导出、审核。Hotline Q&A base."),
     "reindex": (
