@@ -9,23 +9,21 @@ so the alternatives to a chosen value stay visible; years are listed newest firs
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Row, cast, func, select
 from sqlalchemy.orm import Session
 
 from indexer.records import CURRENT_STATUSES
 
 from .core import Library
 from .models import STATUS_LABELS, Document
-from .search import FACETS, KIND_LABELS, SearchParams, status_label
+from .search import FACETS, KIND_LABELS, SearchParams, document_row, filed_date
 
 FACET_LIMIT = 30
 
 
 def _year() -> ColumnElement:
-    """The year a reader files a document under: published, else signed, else effective (as the
-    index's year facet)."""
-    when = func.coalesce(Document.published_date, Document.signed_date, Document.effective_date)
-    return cast(func.extract("year", when), Integer)
+    """The year of `filed_date`, as the index's year facet counts it."""
+    return cast(func.extract("year", filed_date()), Integer)
 
 
 def _column(facet: str) -> ColumnElement:
@@ -80,39 +78,23 @@ def _facet(session: Session, params: SearchParams, facet: str) -> list[dict]:
     ]
 
 
-def _summary(doc: Document) -> dict:
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "kind": doc.kind,
-        "doc_number": doc.doc_number,
-        "issuer": doc.issuer,
-        "status": doc.status,
-        "status_label": status_label(doc.status),
-        "is_current": doc.status in CURRENT_STATUSES,
-        "signed_date": doc.signed_date.isoformat() if doc.signed_date else None,
-        "published_date": doc.published_date.isoformat() if doc.published_date else None,
-        "effective_date": doc.effective_date.isoformat() if doc.effective_date else None,
-        "level": doc.level,
-        "topic": doc.topic,
-        "interprets": doc.interprets_id,
-        "ref": f"doc:{doc.id}",
-    }
+def _summary(row: Row) -> dict:
+    return document_row(row) | {"level": row.level, "topic": row.topic}
 
 
 def browse(lib: Library, params: SearchParams) -> dict:
     """One catalogue page: the matching documents, newest first, and every facet with counts."""
-    newest = func.coalesce(Document.published_date, Document.signed_date, Document.effective_date)
     columns = [getattr(Document, c) for c in ("id", "title", "kind", "doc_number", "issuer")]
     columns += [getattr(Document, c) for c in ("status", "signed_date", "published_date")]
     columns += [Document.effective_date, Document.level, Document.topic, Document.interprets_id]
+    columns += [Document.source_file]
     where = _conditions(params)
     with lib.db.session() as session:
         total = session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
         rows = session.execute(
             select(*columns)
             .where(*where)
-            .order_by(newest.desc().nulls_last(), Document.id.desc())
+            .order_by(filed_date().desc().nulls_last(), Document.id.desc())
             .offset((params.page - 1) * params.per_page)
             .limit(params.per_page)
         ).all()

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from indexer.records import CURRENT_STATUSES
@@ -467,7 +467,14 @@ def document_view(lib: Library, doc_id: int) -> dict | None:
         }
 
 
-def _summary(doc: Document) -> dict:
+def filed_date() -> ColumnElement:
+    """The date a reader files a document under: published, else signed, else effective (the
+    index's year facet reads the same); lists run newest first by it."""
+    return func.coalesce(Document.published_date, Document.signed_date, Document.effective_date)
+
+
+def document_row(doc: Document | Row) -> dict:
+    """One document in a listing (the home page, /api/documents, the catalogue)."""
     return {
         **_doc_link(doc),
         "issuer": doc.issuer,
@@ -486,15 +493,14 @@ def list_documents(
     stmt = select(Document)
     if not include_all:
         stmt = stmt.where(Document.status.in_(CURRENT_STATUSES))
-    newest = func.coalesce(Document.published_date, Document.signed_date, Document.effective_date)
     with lib.db.session() as session:
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = session.scalars(
-            stmt.order_by(newest.desc().nulls_last(), Document.id.desc())
+            stmt.order_by(filed_date().desc().nulls_last(), Document.id.desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
         ).all()
-        results = [_summary(d) for d in rows]
+        results = [document_row(d) for d in rows]
     return {
         "total": total,
         "page": page,
