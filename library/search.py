@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from indexer.records import CURRENT_STATUSES
 from parsers.docnumber import find_doc_numbers, normalize_doc_number
 
+from . import index_backlog
 from .core import Library
 from .corrections import corrected_fields, correction_history
 from .documents import document_dict
@@ -349,10 +350,17 @@ def search(lib: Library, params: SearchParams) -> dict:
     qa_ids = {_split_ref(h.id)[1] for h in found.hits if h.id.startswith("qa:")}
     with lib.db.session() as session:
         related = _related(session, doc_ids, qa_ids)
+        fresh = index_backlog.behind_statuses(session, doc_ids)
+    visible = set(params._visible_statuses() or CURRENT_STATUSES)
     results = []
+    dropped = 0
     for hit in found.hits:
         prefix, num = _split_ref(hit.id)
         is_qa = prefix == "qa"
+        status = hit.status if is_qa else fresh.get(num, hit.status)
+        if not is_qa and num in fresh and status not in visible:
+            dropped += 1  # the index is behind the database, whose status decides
+            continue
         results.append(
             {
                 "id": num,
@@ -362,9 +370,9 @@ def search(lib: Library, params: SearchParams) -> dict:
                 "kind_label": KIND_LABELS.get(hit.kind, hit.kind),
                 "title": hit.title,
                 "title_html": hit.title_html or html.escape(hit.title or ""),
-                "status": hit.status,
-                "status_label": status_label(hit.status, "qa" if is_qa else "document"),
-                "is_current": is_qa or hit.status in CURRENT_STATUSES,
+                "status": status,
+                "status_label": status_label(status, "qa" if is_qa else "document"),
+                "is_current": is_qa or status in CURRENT_STATUSES,
                 "score": round(float(hit.score), 4),
                 "snippet": hit.snippet,
                 "doc_number": hit.doc_number,
@@ -375,7 +383,8 @@ def search(lib: Library, params: SearchParams) -> dict:
                 or {"interprets": None, "interpretations": [], "qa": [], "bases": []},
             }
         )
-    pages = max(1, -(-found.total // params.per_page))
+    total = found.total - dropped
+    pages = max(1, -(-total // params.per_page))
     return {
         "query": params.q,
         "include_all": params.include_all,
@@ -383,7 +392,7 @@ def search(lib: Library, params: SearchParams) -> dict:
         "page": params.page,
         "per_page": params.per_page,
         "pages": pages,
-        "total": found.total,
+        "total": total,
         "terms": list(found.terms or []),
         "results": results,
         "facets": {

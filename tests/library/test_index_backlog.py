@@ -100,3 +100,21 @@ def test_the_daily_job_and_the_next_write_retry_a_failed_refresh(lib: Library) -
         other = s.scalars(select(Document.id).where(Document.id != doc_id)).first()
     assert indexing.refresh(lib, doc_ids=[other]) is True  # any later write takes the backlog too
     assert f"doc:{doc_id}" in current_ids(lib) and not behind(health(lib))
+
+
+def test_search_answers_from_the_database_while_the_index_stays_behind(lib: Library) -> None:
+    """No retry has succeeded (the index is still locked), yet the public default search already
+    leaves the repealed document out, and "all" shows it with the database's status."""
+    from library.search import SearchParams, search
+
+    doc_id = a_valid_document(lib)
+    with lib.db.session() as s:
+        title = s.get(Document, doc_id).title
+    with index_locked(lib):
+        repeal(lib, doc_id)
+        assert f"doc:{doc_id}" in current_ids(lib), "the index itself still says current"
+        default = search(lib, SearchParams(q=title))
+        assert f"doc:{doc_id}" not in {r["ref"] for r in default["results"]}
+        everything = search(lib, SearchParams(q=title, include_all=True))
+        row = next(r for r in everything["results"] if r["ref"] == f"doc:{doc_id}")
+        assert row["status"] == "repealed" and not row["is_current"], row
