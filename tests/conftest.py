@@ -23,7 +23,6 @@ from tests.db_backends import DB_BACKENDS, clean_environment, fresh_pg_database
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
 SHARED = ROOT.parent / "shared"
-SEEDS = SHARED / "seeds"
 LAWREF = Path(os.environ.get("POLICYLIB_LAWREF", SHARED / "corpus" / "lawref"))
 
 

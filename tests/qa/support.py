@@ -13,7 +13,7 @@ from library.ingest import ingest_paths
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_QA = ROOT / "data" / "qa" / "sample_qa.csv"
 EVAL = ROOT / "data" / "eval" / "qa_eval.json"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "data" / "samples"  # byte-identical copies of shared/seeds
 
 
 def seed(number: str) -> Path:
