@@ -24,6 +24,7 @@ from . import audit
 from .core import Library
 from .models import CleanupBatch, Document, StatusChange, utcnow
 from .sheet_reader import SheetError, read_table
+from .status_changes import batch_changes
 from .titles import TitleMatcher, best_or_ambiguous, normalize_title, title_keys
 from .uploads import UploadStore
 from .validity import (
@@ -627,3 +628,11 @@ def batch_dict(batch: CleanupBatch) -> dict:
 
 def list_batches(session: Session, limit: int = 200) -> list[CleanupBatch]:
     return list(session.scalars(select(CleanupBatch).order_by(CleanupBatch.id.desc()).limit(limit)))
+
+
+def batch_view(session: Session, batch_id: int) -> dict | None:
+    """One batch and the changes it made (its page and JSON); None when there is no such batch."""
+    batch = session.get(CleanupBatch, batch_id)
+    if batch is None:
+        return None
+    return {"batch": batch_dict(batch), "changes": batch_changes(session, batch_id)}

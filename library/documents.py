@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import STATUS_LABELS, Document
+from .validity import status_label
 
 DATE_FIELDS = ("signed_date", "published_date", "effective_date", "expiry_date")
 
@@ -68,3 +69,50 @@ def list_documents(
     if limit:
         stmt = stmt.limit(limit)
     return total, list(session.scalars(stmt))
+
+
+def status_row(doc: Document) -> dict:
+    """A document as the legal office's status pages list it: what its status is and since when."""
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "doc_number": doc.doc_number,
+        "issuer": doc.issuer,
+        "status": doc.status,
+        "status_label": status_label(doc.status),
+        "status_since": _iso(doc.status_since),
+        "status_note": doc.status_note,
+        "superseded_by_id": doc.superseded_by_id,
+        "effective_date": _iso(doc.effective_date),
+        "expiry_date": _iso(doc.expiry_date),
+        "kind": doc.kind,
+        "interprets_id": doc.interprets_id,
+    }
+
+
+def find_documents(
+    session: Session, *, q: str = "", status: str = "", offset: int = 0, limit: int = 50
+) -> tuple[int, list[dict]]:
+    """Normative documents whose title or 文号 contains `q`, newest first, as `status_row`s:
+    the legal office's finder. An unknown `status` filters nothing."""
+    stmt = select(Document).where(Document.kind == "document")
+    if q:
+        like = f"%{q}%"
+        # ilike: PostgreSQL's LIKE tells Gb from gb, SQLite's does not; the clerk means either
+        stmt = stmt.where(or_(Document.title.ilike(like), Document.doc_number.ilike(like)))
+    if status in STATUS_LABELS:
+        stmt = stmt.where(Document.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    docs = session.scalars(stmt.order_by(Document.id.desc()).offset(offset).limit(limit))
+    return total, [status_row(d) for d in docs]
+
+
+def document_kind(session: Session, doc_id: int) -> str | None:
+    """ "document" or "interpretation"; None when there is no such document."""
+    return session.scalar(select(Document.kind).where(Document.id == doc_id))
+
+
+def interprets(session: Session, interp_id: int, doc_id: int) -> bool:
+    """Whether the interpretation `interp_id` is linked to the document `doc_id`."""
+    target = session.scalar(select(Document.interprets_id).where(Document.id == interp_id))
+    return target == doc_id

@@ -439,6 +439,17 @@ def original_file(lib: Library, doc: Document) -> Path | None:
     return path if path.is_file() else None
 
 
+def original_download(lib: Library, doc_id: int) -> tuple[Path, str] | None:
+    """The stored original of a document and the name it was ingested under (its folder
+    dropped), or None when there is no such document or ingest kept no original."""
+    with lib.db.session() as session:
+        doc = session.get(Document, doc_id)
+        path = original_file(lib, doc) if doc else None
+        if doc is None or path is None:
+            return None
+        return path, (doc.source_file or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def document_view(lib: Library, doc_id: int) -> dict | None:
     """The full document object for the document page, `/api/documents/<id>` and the CLI.
 

@@ -29,7 +29,6 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import select
 from wtforms import (
     DateField,
     HiddenField,
@@ -39,7 +38,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from library.inputs import parse_id, parse_whole
-from library.models import QA_STATUS_LABELS, QA_STATUSES, QueryLog
+from library.models import QA_STATUS_LABELS, QA_STATUSES
 from library.qa import stats as qa_stats
 from library.qa.entries import (
     ANSWER_MAX,
@@ -198,7 +197,7 @@ def event() -> Response:
     event_name = str(data.get("event") or "")
     with get_library().db.session() as s:
         if query_id is not None:
-            owner = s.scalar(select(QueryLog.user).where(QueryLog.id == query_id))
+            owner = qa_stats.query_owner(s, query_id)
             query_id = query_id if owner == current_user.name else None
         try:
             qa_stats.log_event(

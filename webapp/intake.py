@@ -25,9 +25,9 @@ from flask import (
 )
 
 from library import checkqueue, corrections, linking, upload_batches
+from library.documents import document_kind, interprets
 from library.ingest import SUPPORTED_SUFFIXES
 from library.intake import edit_view
-from library.models import Document
 
 from .auth import actor_name, require_role
 from .context import get_library, wants_json
@@ -235,11 +235,11 @@ def revert_submit(doc_id: int, field: str) -> Response:
 def _pair(doc_id: int, other: int | None) -> tuple[int, int | None]:
     """(interpretation, document) whichever side the clerk started from."""
     with get_library().db.session() as s:
-        doc = s.get(Document, doc_id)
-        if doc is None:
-            abort(404, description=f"编号为 {doc_id} 的文件不存在。")
-        if doc.kind == "interpretation":
-            return doc_id, other
+        kind = document_kind(s, doc_id)
+    if kind is None:
+        abort(404, description=f"编号为 {doc_id} 的文件不存在。")
+    if kind == "interpretation":
+        return doc_id, other
     if other is None:
         abort(400, description="请指明要解除关联的解读。")
     return other, doc_id
@@ -247,8 +247,7 @@ def _pair(doc_id: int, other: int | None) -> tuple[int, int | None]:
 
 def _explains(interp_id: int, doc_id: int) -> bool:
     with get_library().db.session() as s:
-        interp = s.get(Document, interp_id)
-        return interp is not None and interp.interprets_id == doc_id
+        return interprets(s, interp_id, doc_id)
 
 
 @bp.route("/documents/<id:doc_id>/link", methods=["POST"])

@@ -26,14 +26,14 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import func, or_, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from library import audit as trail
-from library import cleanup, exports, validity
+from library import cleanup, exports, status_changes, validity
+from library import documents as documents_
 from library.inputs import parse_id, parse_whole
-from library.models import STATUS_LABELS, CleanupBatch, Document, StatusChange
+from library.models import STATUS_LABELS
 
 from .auth import actor_name, require_role
 from .context import get_library, wants_json
@@ -71,15 +71,7 @@ def dashboard() -> Response | str:
         counts = validity.status_counts(s)
         proposals = len(validity.pending_proposals(s))
         batches = [cleanup.batch_dict(b) for b in cleanup.list_batches(s, limit=5)]
-        recent = [
-            validity.change_dict(c) | {"title": t}
-            for c, t in s.execute(
-                select(StatusChange, Document.title)
-                .join(Document, Document.id == StatusChange.document_id)
-                .order_by(StatusChange.id.desc())
-                .limit(10)
-            )
-        ]
+        recent = status_changes.recent_changes(s, limit=10)
     last_run = validity.last_due_run(lib)
     data = {
         "counts": counts,
@@ -99,20 +91,12 @@ def documents() -> Response | str:
     """Find a document by title or 文号 to change its status."""
     q = (request.args.get("q") or "").strip()[:200]
     status = request.args.get("status") or ""
-    stmt = select(Document).where(Document.kind == "document")
-    if q:
-        like = f"%{q}%"
-        # ilike: PostgreSQL's LIKE tells Gb from gb, SQLite's does not; the clerk means either
-        stmt = stmt.where(or_(Document.title.ilike(like), Document.doc_number.ilike(like)))
-    if status in STATUS_LABELS:
-        stmt = stmt.where(Document.status == status)
     page = _page()
     with get_library().db.session() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        docs = s.scalars(
-            stmt.order_by(Document.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-        ).all()
-        rows = [_doc_row(d) for d in docs]
+        total, found = documents_.find_documents(
+            s, q=q, status=status, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+        )
+    rows = [_with_url(r) for r in found]
     data = {"q": q, "status": status, "total": total, "page": page, "documents": rows}
     if wants_json():
         return jsonify(data)
@@ -125,23 +109,8 @@ def documents() -> Response | str:
     )
 
 
-def _doc_row(d: Document) -> dict:
-    return {
-        "id": d.id,
-        "title": d.title,
-        "doc_number": d.doc_number,
-        "issuer": d.issuer,
-        "status": d.status,
-        "status_label": validity.status_label(d.status),
-        "status_since": d.status_since.isoformat() if d.status_since else None,
-        "status_note": d.status_note,
-        "superseded_by_id": d.superseded_by_id,
-        "effective_date": d.effective_date.isoformat() if d.effective_date else None,
-        "expiry_date": d.expiry_date.isoformat() if d.expiry_date else None,
-        "kind": d.kind,
-        "interprets_id": d.interprets_id,
-        "url": document_url(d.id),
-    }
+def _with_url(row: dict) -> dict:
+    return row | {"url": document_url(row["id"])}
 
 
 # --- one document's status ---------------------------------------------------------------------
@@ -178,15 +147,10 @@ def _status_kwargs(form: StatusForm) -> dict:
 
 def _document_status_data(doc_id: int) -> dict:
     with get_library().db.session() as s:
-        doc = s.get(Document, doc_id)
-        if doc is None:
-            abort(404, description=f"编号为 {doc_id} 的文件不存在。")
-        data = _doc_row(doc) | {"effective_status": validity.effective_status(doc)}
-        data["history"] = validity.status_history(s, doc_id)
-        if doc.superseded_by_id:
-            newer = s.get(Document, doc.superseded_by_id)
-            data["superseded_by_title"] = newer.title if newer else None
-    return data
+        data = status_changes.document_status(s, doc_id)
+    if data is None:
+        abort(404, description=f"编号为 {doc_id} 的文件不存在。")
+    return _with_url(data)
 
 
 @bp.route("/documents/<id:doc_id>/status", methods=["GET"])
@@ -348,19 +312,9 @@ def batches() -> Response | str:
 @require_role("legal")
 def batch(batch_id: int) -> Response | str:
     with get_library().db.session() as s:
-        b = s.get(CleanupBatch, batch_id)
-        if b is None:
-            abort(404, description=f"清理批次 #{batch_id} 不存在。")
-        changes = [
-            validity.change_dict(c) | {"title": t, "doc_number": n}
-            for c, t, n in s.execute(
-                select(StatusChange, Document.title, Document.doc_number)
-                .join(Document, Document.id == StatusChange.document_id)
-                .where(StatusChange.batch_id == batch_id)
-                .order_by(StatusChange.id)
-            )
-        ]
-        data = {"batch": cleanup.batch_dict(b), "changes": changes}
+        data = cleanup.batch_view(s, batch_id)
+    if data is None:
+        abort(404, description=f"清理批次 #{batch_id} 不存在。")
     if wants_json():
         return jsonify(data)
     return render_template("legal/batch.html", **data, outcome_labels=cleanup.OUTCOME_LABELS)

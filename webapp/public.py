@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 from library import catalogue
 from library import search as svc
 from library.inputs import parse_id
-from library.models import STATUS_LABELS, Document
+from library.models import STATUS_LABELS
 
 from .context import get_library, wants_json
 from .errors import error_response
@@ -166,13 +166,10 @@ def document(raw_id: str) -> Response | str:
 @bp.route("/documents/<raw_id>/original")
 def original(raw_id: str) -> Response:
     doc_id = parse_id(raw_id)
-    lib = get_library()
-    with lib.db.session() as session:
-        doc = session.get(Document, doc_id) if doc_id else None
-        path = svc.original_file(lib, doc) if doc else None
-        name = basename(doc.source_file) if doc else ""
-    if path is None:
+    found = svc.original_download(get_library(), doc_id) if doc_id else None
+    if found is None:
         abort(404, description="这份文件的原件未保存，无法下载。正文仍可在文件页面阅读。")
+    path, name = found
     download = header_safe_filename(name, f"document-{doc_id}")
     return send_file(path, as_attachment=True, download_name=download)
 

@@ -11,15 +11,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from flask import Blueprint, Response, abort, jsonify, render_template, request
-from sqlalchemy import select
 
 from library.inputs import parse_whole
-from library.models import QAEntry
 from library.qa import stats as qa_stats
-from library.qa.entries import QAError, entry_dict, list_topics, load_documents
+from library.qa.entries import QAError, entry_dict, load_documents, published_by_topic
 from library.qa.export import FORMATS, build_export, current_etag
 from library.qa.search import search_entries
 from library.qa.workflow import get_entry
@@ -107,13 +103,7 @@ def api_export() -> Response:
 def qa_index() -> Response | str:
     """Published entries grouped by topic, topics in the order admins keep them."""
     with get_library().db.session() as s:
-        entries = list(s.scalars(select(QAEntry).where(QAEntry.status == "published")))
-        order = {t: i for i, t in enumerate(list_topics(s))}
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for e in sorted(entries, key=lambda e: e.id):
-        groups[e.topic or "其他"].append({"id": e.id, "question": e.question})
-    topics = sorted(groups, key=lambda t: (order.get(t, len(order)), t))
-    data = {"topics": [{"topic": t, "entries": groups[t]} for t in topics]}
+        data = {"topics": published_by_topic(s)}
     if wants_json():
         return jsonify(data)
     return render_template("qa/index.html", **data)

@@ -375,6 +375,20 @@ def list_topics(session: Session) -> list[str]:
     return list(dict.fromkeys([*DEFAULT_TOPICS, *stored, *sorted(used)]))
 
 
+def published_by_topic(session: Session) -> list[dict]:
+    """Published entries grouped by topic, topics in the order admins keep them (`list_topics`),
+    entries by id; an entry without a topic is listed under 其他."""
+    entries = session.scalars(
+        select(QAEntry).where(QAEntry.status == "published").order_by(QAEntry.id)
+    )
+    groups: dict[str, list[dict]] = {}
+    for e in entries:
+        groups.setdefault(e.topic or "其他", []).append({"id": e.id, "question": e.question})
+    order = {t: i for i, t in enumerate(list_topics(session))}
+    topics = sorted(groups, key=lambda t: (order.get(t, len(order)), t))
+    return [{"topic": t, "entries": groups[t]} for t in topics]
+
+
 def load_documents(session: Session, entries: Iterable[QAEntry]) -> dict[int, Document]:
     ids = {b.document_id for e in entries for b in e.bases if b.document_id}
     if not ids:

@@ -96,6 +96,11 @@ def log_query(
     return row
 
 
+def query_owner(session: Session, query_id: int) -> str | None:
+    """Who ran a logged search: an event may only be tied to the caller's own query."""
+    return session.scalar(select(QueryLog.user).where(QueryLog.id == query_id))
+
+
 def _continues(session: Session, last: QueryLog, norm: str, now: datetime) -> bool:
     """Typing on (or deleting back) within the window, before anything was done with the results."""
     if now - _aware(last.at) > COLLAPSE:
