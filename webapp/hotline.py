@@ -70,6 +70,7 @@ from .auth import actor_name, require_role
 from .context import get_library, wants_json
 from .links import document_url
 from .params import query_day, query_optional_id
+from .respond import respond
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
@@ -133,13 +134,10 @@ def _with_review() -> bool:
 def console() -> Response | str:
     q = (request.args.get("q") or "").strip()
     results, query_id = _search(q, _with_review())
-    if wants_json():
-        return jsonify({"query": q, "query_id": query_id, "results": results})
-    return render_template(
+    return respond(
         "hotline/console.html",
+        {"query": q, "query_id": query_id, "results": results},
         q=q,
-        results=results,
-        query_id=query_id,
         with_review=_with_review(),
     )
 
@@ -170,15 +168,14 @@ def entry(entry_id: int) -> Response | str:
             qa_stats.log_event(
                 s, event="open", entry_id=entry_id, query_id=query_id, user=current_user.name
             )
-    if wants_json():
-        return jsonify(item)
-    return render_template(
+    return respond(
         "hotline/entry.html",
-        e=item,
+        item,
+        name="e",
         query_id=query_id,
         q=request.args.get("q", ""),
         can_edit=_can_edit(),
-        action_form=ActionForm(formdata=None),
+        extra=lambda: {"action_form": ActionForm(formdata=None)},
     )
 
 
@@ -223,11 +220,10 @@ def stats_page() -> Response | str:
     day = query_day("day")
     with get_library().db.session() as s:
         data = qa_stats.overview(s, period, today=day)
-    if wants_json():
-        return jsonify(data)
-    return render_template(
+    return respond(
         "hotline/stats.html",
-        data=data,
+        data,
+        name="data",
         period=period,
         granularities=qa_stats.GRANULARITIES,
         event_labels=qa_stats.EVENT_LABELS,
@@ -278,9 +274,7 @@ class ImportForm(FlaskForm):
 def review() -> Response | str:
     with get_library().db.session() as s:
         queue = [_hit_view(e) for e in review_queue(s)]
-    if wants_json():
-        return jsonify({"queue": queue})
-    return render_template("hotline/review.html", queue=queue)
+    return respond("hotline/review.html", {"queue": queue})
 
 
 @bp.route("/entries")
@@ -294,12 +288,9 @@ def entries() -> Response | str:
         docs = load_documents(s, rows)
         items = [_hit_view(entry_dict(e, docs)) for e in rows]
         topics = list_topics(s)
-    if wants_json():
-        return jsonify({"total": total, "entries": items})
-    return render_template(
+    return respond(
         "hotline/entries.html",
-        entries=items,
-        total=total,
+        {"total": total, "entries": items},
         status=status,
         topic=topic,
         topics=topics,
@@ -465,10 +456,13 @@ def import_preview(token: str) -> Response | str:
             report = preview_parsed(s, meta["filename"], parsed)
         except QAError as exc:
             abort(400, description=str(exc))
-    if wants_json():
-        return jsonify({"token": token, **report.to_dict()})
-    return render_template(
-        "hotline/import_preview.html", report=report, token=token, form=ActionForm(formdata=None)
+    return respond(
+        "hotline/import_preview.html",
+        {"token": token, **report.to_dict()},
+        name="summary",
+        report=report,
+        token=token,
+        extra=lambda: {"form": ActionForm(formdata=None)},
     )
 
 
@@ -484,6 +478,11 @@ def import_apply(token: str) -> Response | str:
         )
     except QAError as exc:
         abort(400, description=str(exc))
-    if wants_json():
-        return jsonify(report.to_dict())
-    return render_template("hotline/import_preview.html", report=report, token=token, form=None)
+    return respond(
+        "hotline/import_preview.html",
+        report.to_dict(),
+        name="summary",
+        report=report,
+        token=token,
+        form=None,
+    )

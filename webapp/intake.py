@@ -17,9 +17,7 @@ from flask import (
     Response,
     abort,
     flash,
-    jsonify,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -30,10 +28,11 @@ from library.ingest import SUPPORTED_SUFFIXES
 from library.intake import edit_view
 
 from .auth import actor_name, require_role
-from .context import get_library, wants_json
+from .context import get_library
 from .legal import today
 from .links import with_urls
 from .params import query_int
+from .respond import respond
 
 bp = Blueprint("intake", __name__, url_prefix="/legal/intake")
 
@@ -95,9 +94,7 @@ def upload_page() -> Response | str:
         "max_file_mb": lib.settings.max_file_mb,
         "supported": sorted(SUPPORTED_SUFFIXES | {".zip"}),
     }
-    if wants_json():
-        return jsonify(data)
-    return render_template("intake/upload.html", **data)
+    return respond("intake/upload.html", data)
 
 
 @bp.route("/uploads", methods=["POST"])
@@ -120,9 +117,7 @@ def batch_page(batch_id: int) -> Response | str:
     batch = upload_batches.get_batch(get_library(), batch_id)
     if batch is None:
         abort(404, description=f"上传批次 #{batch_id} 不存在。")
-    if wants_json():
-        return jsonify(batch)
-    return render_template("intake/batch.html", batch=batch)
+    return respond("intake/batch.html", batch, name="batch")
 
 
 # --- the check queue ---------------------------------------------------------------------------
@@ -140,13 +135,10 @@ def queue_page() -> Response | str:
             s, reason=reason, limit=QUEUE_PER_PAGE, offset=(page - 1) * QUEUE_PER_PAGE
         )
     data["page"] = page
-    if wants_json():
-        return jsonify(data)
-    pages = max(1, ceil(data["matching"] / QUEUE_PER_PAGE))
-    return render_template(
+    return respond(
         "intake/queue.html",
-        **data,
-        pages=pages,
+        data,
+        pages=max(1, ceil(data["matching"] / QUEUE_PER_PAGE)),
         page_url=lambda n: url_for("intake.queue_page", reason=reason, page=n),
     )
 
@@ -165,18 +157,16 @@ def _view(doc_id: int) -> dict:
 
 def _edit_response(doc_id: int, errors: dict | None = None, submitted: dict | None = None):
     view = _view(doc_id)
-    if wants_json():
-        body = view | ({"errors": errors} if errors else {})
-        return jsonify(body), (400 if errors else 200)
-    page = render_template(
+    return respond(
         "intake/edit.html",
-        doc=view,
+        view | ({"errors": errors} if errors else {}),
+        400 if errors else 200,
+        name="doc",
         errors=errors or {},
         submitted=submitted or {},
         kind_names=corrections.KIND_NAMES,
         reason_text=request.form.get("reason", "") if errors else "",
     )
-    return page, (400 if errors else 200)
 
 
 @bp.route("/documents/<id:doc_id>")

@@ -18,7 +18,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -36,9 +35,10 @@ from library.inputs import parse_id, parse_whole
 from library.models import STATUS_LABELS
 
 from .auth import actor_name, require_role
-from .context import get_library, wants_json
+from .context import get_library
 from .links import document_url
 from .params import query_day, query_int, query_optional_id
+from .respond import respond
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")
 
@@ -80,9 +80,7 @@ def dashboard() -> Response | str:
         "recent_changes": recent,
         "last_due_run": last_run.isoformat() if last_run else None,
     }
-    if wants_json():
-        return jsonify(data)
-    return render_template("legal/dashboard.html", **data)
+    return respond("legal/dashboard.html", data)
 
 
 @bp.route("/documents")
@@ -98,13 +96,10 @@ def documents() -> Response | str:
         )
     rows = [_with_url(r) for r in found]
     data = {"q": q, "status": status, "total": total, "page": page, "documents": rows}
-    if wants_json():
-        return jsonify(data)
-    pages = max(1, ceil(total / PER_PAGE))
-    return render_template(
+    return respond(
         "legal/documents.html",
-        **data,
-        pages=pages,
+        data,
+        pages=max(1, ceil(total / PER_PAGE)),
         page_url=lambda n: url_for("legal.documents", q=q or None, status=status or None, page=n),
     )
 
@@ -157,10 +152,12 @@ def _document_status_data(doc_id: int) -> dict:
 @require_role("legal")
 def status_page(doc_id: int) -> Response | str:
     data = _document_status_data(doc_id)
-    if wants_json():
-        return jsonify(data)
-    form = StatusForm(formdata=None, since=today())
-    return render_template("legal/status_form.html", doc=data, form=form)
+    return respond(
+        "legal/status_form.html",
+        data,
+        name="doc",
+        extra=lambda: {"form": StatusForm(formdata=None, since=today())},
+    )
 
 
 @bp.route("/documents/<id:doc_id>/status", methods=["POST"])
@@ -250,19 +247,18 @@ def _load(token: str) -> tuple[list[cleanup.SheetRow], dict]:
 def cleanup_preview(token: str) -> Response | str:
     rows, meta = _load(token)
     preview = cleanup.preview_rows(get_library(), rows, today())
-    if wants_json():
-        return jsonify({"token": token, **meta, **preview.as_dict()})
     show = request.args.get("show", "all")
-    form = ApplyForm(formdata=None, basis=meta.get("basis", ""))
-    return render_template(
+    return respond(
         "legal/cleanup_preview.html",
+        {"token": token, **meta, **preview.as_dict()},
+        name="summary",
         token=token,
         meta=meta,
         preview=preview,
         counts=preview.counts,
         problems=sum(preview.counts[k] for k in cleanup.PROBLEM_OUTCOMES),
         show=show if show in FILTERS else "all",
-        form=form,
+        extra=lambda: {"form": ApplyForm(formdata=None, basis=meta.get("basis", ""))},
         outcome_labels=cleanup.OUTCOME_LABELS,
     )
 
@@ -303,9 +299,7 @@ def cleanup_apply(token: str) -> Response | str | tuple[str, int]:
 def batches() -> Response | str:
     with get_library().db.session() as s:
         rows = [cleanup.batch_dict(b) for b in cleanup.list_batches(s)]
-    if wants_json():
-        return jsonify({"batches": rows})
-    return render_template("legal/batches.html", batches=rows)
+    return respond("legal/batches.html", {"batches": rows})
 
 
 @bp.route("/batches/<id:batch_id>")
@@ -315,9 +309,7 @@ def batch(batch_id: int) -> Response | str:
         data = cleanup.batch_view(s, batch_id)
     if data is None:
         abort(404, description=f"清理批次 #{batch_id} 不存在。")
-    if wants_json():
-        return jsonify(data)
-    return render_template("legal/batch.html", **data, outcome_labels=cleanup.OUTCOME_LABELS)
+    return respond("legal/batch.html", data, outcome_labels=cleanup.OUTCOME_LABELS)
 
 
 @bp.route("/batches/<id:batch_id>/undo", methods=["POST"])
@@ -343,9 +335,7 @@ def proposals() -> Response | str:
             validity.proposal_dict(s, p) | {"default_basis": validity.default_basis(s, p)}
             for p in validity.pending_proposals(s)
         ]
-    if wants_json():
-        return jsonify({"proposals": rows})
-    return render_template("legal/proposals.html", proposals=rows)
+    return respond("legal/proposals.html", {"proposals": rows})
 
 
 @bp.route("/proposals/<id:proposal_id>/confirm", methods=["POST"])
@@ -422,11 +412,9 @@ def audit_page() -> Response | str:
     rows = rows[:AUDIT_PER_PAGE]
     args = {k: v for k, v in request.args.items() if k not in ("page", "format") and v}
     data = {"entries": rows, "page": page, "has_more": has_more, "filters": args}
-    if wants_json():
-        return jsonify(data)
-    return render_template(
+    return respond(
         "legal/audit.html",
-        **data,
+        data,
         csv_url=url_for("legal.audit_page", **args, format="csv"),
         page_url=lambda n: url_for("legal.audit_page", **args, page=n),
     )

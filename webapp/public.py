@@ -14,9 +14,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    jsonify,
     redirect,
-    render_template,
     request,
     send_file,
     url_for,
@@ -28,10 +26,11 @@ from library import search as svc
 from library.inputs import parse_id
 from library.models import STATUS_LABELS
 
-from .context import get_library, wants_json
+from .context import get_library
 from .errors import error_response
 from .links import with_urls
 from .params import header_safe_filename, safe_next
+from .respond import respond
 
 bp = Blueprint("public", __name__)
 
@@ -109,9 +108,7 @@ def index() -> Response | str:
     lib = get_library()
     counts = svc.counts(lib)
     recent = with_urls(svc.list_documents(lib, per_page=8)["results"])
-    if wants_json():
-        return jsonify({"counts": counts, "recent": recent})
-    return render_template("public/index.html", counts=counts, recent=recent)
+    return respond("public/index.html", {"counts": counts, "recent": recent})
 
 
 def search_url(params: svc.SearchParams) -> str:
@@ -127,16 +124,20 @@ def search() -> Response | str:
         return error_response(400, exc.message, exc.param)
     lib = get_library()
     result = with_urls(svc.search(lib, params))
-    if wants_json():
-        return jsonify(result)
-    hidden = 0
-    if result["total"] == 0 and params.q and not params.include_all:
-        hidden = svc.search(lib, params.with_(include_all=True, page=1, per_page=1))["total"]
-    return render_template(
+
+    def hidden_count() -> dict:
+        """How many results "all" would show when the default (current only) found none."""
+        hidden = 0
+        if result["total"] == 0 and params.q and not params.include_all:
+            hidden = svc.search(lib, params.with_(include_all=True, page=1, per_page=1))["total"]
+        return {"hidden_count": hidden}
+
+    return respond(
         "public/search.html",
+        result,
+        name="result",
+        extra=hidden_count,
         params=params,
-        result=result,
-        hidden_count=hidden,
         facets=svc.FACETS,
         sorts=svc.SORTS,
         url=search_url,
@@ -155,11 +156,9 @@ def _document_or_404(raw_id: str) -> dict:
 @bp.route("/documents/<raw_id>")
 def document(raw_id: str) -> Response | str:
     view = _document_or_404(raw_id)
-    if wants_json():
-        return jsonify(view)
     paragraphs = [p.strip() for p in (view["text"] or "").splitlines() if p.strip()]
-    return render_template(
-        "public/document.html", doc=view, paragraphs=paragraphs, field_labels=FIELD_LABELS
+    return respond(
+        "public/document.html", view, name="doc", paragraphs=paragraphs, field_labels=FIELD_LABELS
     )
 
 
@@ -182,16 +181,15 @@ def documents() -> Response | str:
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
     listing = with_urls(catalogue.browse(get_library(), params.with_(q="")))
-    if wants_json():
-        return jsonify(listing)
 
     def url(p: svc.SearchParams) -> str:
         pairs = p.with_(q="").args()
         return url_for("public.documents") + ("?" + urlencode(pairs) if pairs else "")
 
-    return render_template(
+    return respond(
         "public/documents.html",
-        listing=listing,
+        listing,
+        name="listing",
         params=params,
         facets=svc.FACETS,
         url=url,

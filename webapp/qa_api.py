@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from library.inputs import parse_whole
 from library.qa import stats as qa_stats
@@ -20,9 +20,10 @@ from library.qa.export import FORMATS, build_export, current_etag
 from library.qa.search import search_entries
 from library.qa.workflow import get_entry
 
-from .context import get_library, wants_json
+from .context import get_library
 from .errors import error_response
 from .links import document_url, qa_url
+from .respond import respond
 
 bp = Blueprint("qa_api", __name__)
 
@@ -104,9 +105,7 @@ def qa_index() -> Response | str:
     """Published entries grouped by topic, topics in the order admins keep them."""
     with get_library().db.session() as s:
         data = {"topics": published_by_topic(s)}
-    if wants_json():
-        return jsonify(data)
-    return render_template("qa/index.html", **data)
+    return respond("qa/index.html", data)
 
 
 @bp.route("/qa/<id:entry_id>")
@@ -119,6 +118,4 @@ def qa_entry(entry_id: int) -> Response | str:
         if entry is None or entry.status != "published":
             abort(404, description="该问答不存在，或正在复核、已停用。请回到政策问答列表查找。")
         item = public_view(entry_dict(entry, load_documents(s, [entry])))
-    if wants_json():
-        return jsonify(item)
-    return render_template("qa/entry.html", e=item)
+    return respond("qa/entry.html", item, name="e")
