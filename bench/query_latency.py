@@ -36,7 +36,7 @@ from _lawref import (
 )
 
 from indexer.interface import SearchQuery
-from library.search import doc_numbers_in
+from library.search_params import doc_numbers_in
 
 EVAL_FILES = ("lawref_queries.json", "lawref_queries_holdout.json")
 

@@ -33,7 +33,7 @@ from _lawref import (
 
 from indexer.analyzer import Synonyms
 from indexer.interface import SearchQuery
-from library.search import doc_numbers_in
+from library.search_params import doc_numbers_in
 
 EVAL = ROOT / "data" / "eval" / "lawref_queries.json"
 K = 10

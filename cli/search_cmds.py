@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from library import search as svc
+from library import search_params as svc
+from library.search import search
 
 from . import pass_lib
 from .output import emit_json, fail
@@ -77,7 +78,7 @@ def search_cmd(
         params = svc.parse_params(args)
     except svc.SearchParamError as exc:
         fail(f"--{exc.param.replace('_', '-')}: {exc.message}", code=2)
-    result = _with_urls(lazy.get(), svc.search(lazy.get(), params))
+    result = _with_urls(lazy.get(), search(lazy.get(), params))
     if as_json:
         emit_json(result)
         return

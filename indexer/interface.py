@@ -35,7 +35,7 @@ RecordsSource = Callable[[], tuple[Iterable[IndexRecord], int]]
 @dataclass
 class SearchQuery:
     text: str = ""
-    # normalised 文号 found in `text` by the caller (library.search.doc_numbers_in): a record
+    # normalised 文号 found in `text` by the caller (library.search_params.doc_numbers_in): a record
     # with one of them comes first
     doc_numbers: list[str] = field(default_factory=list)
     include_all: bool = False

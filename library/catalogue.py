@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from indexer.records import CURRENT_STATUSES
 
 from .core import Library
-from .models import STATUS_LABELS, Document
-from .search import FACETS, KIND_LABELS, SearchParams, document_row, filed_date
+from .listings import document_row, filed_date
+from .models import Document
+from .search_params import FACETS, SearchParams, facet_label
 
 FACET_LIMIT = 30
 
@@ -51,14 +52,6 @@ def _conditions(params: SearchParams, skip: str | None = None) -> list[ColumnEle
     return where
 
 
-def _label(facet: str, value: str) -> str:
-    if facet == "kind":
-        return KIND_LABELS.get(value, value)
-    if facet == "status":
-        return STATUS_LABELS.get(value, value)
-    return value
-
-
 def _facet(session: Session, params: SearchParams, facet: str) -> list[dict]:
     col = _column(facet)
     n = func.count()
@@ -69,7 +62,7 @@ def _facet(session: Session, params: SearchParams, facet: str) -> list[dict]:
     return [
         {
             "value": str(value),
-            "label": _label(facet, str(value)),
+            "label": facet_label(facet, str(value)),
             "count": count,
             "selected": str(value) in chosen,
         }

@@ -25,6 +25,7 @@ from .core import Library
 from .models import CleanupBatch, Document, StatusChange, utcnow
 from .sheet_reader import SheetError, read_table
 from .status_changes import batch_changes
+from .status_labels import status_label
 from .titles import TitleMatcher, best_or_ambiguous, normalize_title, title_keys
 from .uploads import UploadStore
 from .validity import (
@@ -34,7 +35,6 @@ from .validity import (
     set_status,
     split_basis,
     state_matches,
-    status_label,
 )
 
 log = logging.getLogger("policylib.cleanup")

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import STATUS_LABELS, Document
-from .validity import status_label
+from .status_labels import status_label
 
 DATE_FIELDS = ("signed_date", "published_date", "effective_date", "expiry_date")
 
@@ -27,7 +27,7 @@ def document_dict(doc: Document, *, with_text: bool = False) -> dict:
         "issuer": doc.issuer,
         **{f: _iso(getattr(doc, f)) for f in DATE_FIELDS},
         "status": doc.status,
-        "status_label": STATUS_LABELS.get(doc.status, doc.status),
+        "status_label": status_label(doc.status),
         "status_since": _iso(doc.status_since),
         "level": doc.level,
         "topic": doc.topic,

@@ -17,8 +17,8 @@ from importlib.metadata import version
 from sqlalchemy import func, select
 
 from . import index_backlog
-from . import search as svc
 from .core import Library
+from .listings import holdings
 from .models import AppState, Document, QAEntry
 from .reindex import LAST_REPORT_KEY
 from .validity import DUE_STATE_KEY
@@ -31,7 +31,7 @@ DUE_OVERDUE_DAYS = 2  # the server applies due transitions daily
 
 def _documents(lib: Library) -> tuple[dict, int, dict | None, dict | None]:
     """The counts the home page shows, plus what monitoring adds; and the two state rows."""
-    counts = svc.counts(lib)
+    counts = holdings(lib)
     with lib.db.session() as session:
         by_status = session.execute(
             select(Document.status, func.count())

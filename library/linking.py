@@ -6,11 +6,8 @@ reference waits on the interpretation and resolves by itself when the document a
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from functools import lru_cache
 
-from opencc import OpenCC
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -20,27 +17,20 @@ from . import audit
 from .core import Library
 from .corrections import mark_corrected
 from .models import Document, utcnow
+from .titles import normalize_title
 from .validity import Touched, set_status
 
-_PUNCT = re.compile(r"[\s《》〈〉<>“”\"'‘’「」、，,。.:：;；!！?？()（）\[\]【】〔〕]")
 MIN_CONTAINED = 8
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> OpenCC:
-    return OpenCC("t2s")
-
-
-def norm_title(title: str | None) -> str:
-    """Simplified, punctuation-free form: traditional and simplified titles compare equal."""
-    return _PUNCT.sub("", _t2s().convert(title or ""))
-
-
 def ref_matches(ref: dict, doc: Document) -> bool:
+    """Whether a document is the one an interpretation names: same 文号, or titles equal (or one
+    containing the other) once `titles.normalize_title`, the library's one title form, folded
+    traditional/simplified, width, years and punctuation away."""
     number = ref.get("number")
     if number and doc.doc_number_norm and normalize_doc_number(number) == doc.doc_number_norm:
         return True
-    want, have = norm_title(ref.get("title")), norm_title(doc.title)
+    want, have = normalize_title(ref.get("title")), normalize_title(doc.title)
     if not want or not have:
         return False
     if want == have:

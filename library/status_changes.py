@@ -35,6 +35,40 @@ def batch_changes(session: Session, batch_id: int) -> list[dict]:
     return [change_dict(c) | {"title": t, "doc_number": n} for c, t, n in session.execute(stmt)]
 
 
+# What readers see of a change, under the names `/api/documents/<id>` has always used; the
+# actor, the batch and the undo links stay inside the legal office.
+PUBLIC_CHANGE_KEYS = {
+    "old_status": "old_status",
+    "old_status_label": "old_status_label",
+    "new_status": "new_status",
+    "new_status_label": "new_status_label",
+    "since": "since",
+    "basis": "basis_title",
+    "basis_number": "basis_number",
+    "reason": "reason",
+    "note": "note",
+    "superseded_by_id": "superseded_by",
+    "at": "at",
+}
+
+
+def public_history(session: Session, doc_id: int) -> list[dict]:
+    """A document's changes as its public page and the API show them, in the order they took
+    effect (a change and its undo may share a time: then by id)."""
+    stmt = (
+        select(StatusChange)
+        .where(StatusChange.document_id == doc_id)
+        .order_by(StatusChange.at, StatusChange.id)
+    )
+    history = []
+    for change in session.scalars(stmt):
+        full = change_dict(change)
+        item = {public: full[key] for key, public in PUBLIC_CHANGE_KEYS.items()}
+        item["old_status_label"] = item["old_status_label"] if change.old_status else None
+        history.append(item)
+    return history
+
+
 def document_status(session: Session, doc_id: int) -> dict | None:
     """One document's status page: its row, the status it shows, its history and the title of
     the document replacing it; None when there is no such document."""

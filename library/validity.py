@@ -32,6 +32,7 @@ from .models import (
     utcnow,
 )
 from .qa.review import on_document_status_changed
+from .status_labels import status_label
 from .titles import title_keys
 
 log = logging.getLogger("policylib.validity")
@@ -64,10 +65,6 @@ class Touched:
 
     def refresh_index(self, lib: Library) -> None:
         indexing.refresh(lib, doc_ids=self.doc_ids, qa_ids=self.qa_ids)
-
-
-def status_label(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", status or "")
 
 
 def effective_status(doc: Document) -> str:

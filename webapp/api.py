@@ -14,9 +14,12 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
-from library import search as svc
+from library import search_params as svc
+from library.document_view import document_view
 from library.health import health
 from library.inputs import parse_id
+from library.listings import list_documents
+from library.search import search as run_search
 
 from .context import get_library
 from .errors import error_response
@@ -41,7 +44,7 @@ def search() -> Response:
         params = _params()
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
-    return jsonify(with_urls(svc.search(get_library(), params)))
+    return jsonify(with_urls(run_search(get_library(), params)))
 
 
 @bp.route("/api/documents")
@@ -52,7 +55,7 @@ def documents() -> Response:
         return error_response(400, exc.message, exc.param)
     return jsonify(
         with_urls(
-            svc.list_documents(
+            list_documents(
                 get_library(),
                 page=params.page,
                 per_page=params.per_page,
@@ -65,7 +68,7 @@ def documents() -> Response:
 @bp.route("/api/documents/<raw_id>")
 def document(raw_id: str) -> Response:
     doc_id = parse_id(raw_id)
-    view = svc.document_view(get_library(), doc_id) if doc_id else None
+    view = document_view(get_library(), doc_id) if doc_id else None
     if view is None:
         return error_response(404, f"编号为 {raw_id[:20]} 的文件不存在。", "id")
     return jsonify(with_urls(view))

@@ -22,9 +22,12 @@ from flask import (
 from markupsafe import Markup, escape
 
 from library import catalogue
-from library import search as svc
+from library import search_params as svc
+from library.document_view import document_view, original_download
 from library.inputs import parse_id
+from library.listings import holdings, list_documents
 from library.models import STATUS_LABELS
+from library.search import search as run_search
 
 from .context import get_library
 from .errors import error_response
@@ -106,8 +109,8 @@ def text_size() -> Response:
 @bp.route("/")
 def index() -> Response | str:
     lib = get_library()
-    counts = svc.counts(lib)
-    recent = with_urls(svc.list_documents(lib, per_page=8)["results"])
+    counts = holdings(lib)
+    recent = with_urls(list_documents(lib, per_page=8)["results"])
     return respond("public/index.html", {"counts": counts, "recent": recent})
 
 
@@ -123,13 +126,13 @@ def search() -> Response | str:
     except svc.SearchParamError as exc:
         return error_response(400, exc.message, exc.param)
     lib = get_library()
-    result = with_urls(svc.search(lib, params))
+    result = with_urls(run_search(lib, params))
 
     def hidden_count() -> dict:
         """How many results "all" would show when the default (current only) found none."""
         hidden = 0
         if result["total"] == 0 and params.q and not params.include_all:
-            hidden = svc.search(lib, params.with_(include_all=True, page=1, per_page=1))["total"]
+            hidden = run_search(lib, params.with_(include_all=True, page=1, per_page=1))["total"]
         return {"hidden_count": hidden}
 
     return respond(
@@ -147,7 +150,7 @@ def search() -> Response | str:
 
 def _document_or_404(raw_id: str) -> dict:
     doc_id = parse_id(raw_id)
-    view = svc.document_view(get_library(), doc_id) if doc_id else None
+    view = document_view(get_library(), doc_id) if doc_id else None
     if view is None:
         abort(404, description=f"编号为 {raw_id[:20]} 的文件不存在，可能已被移除或地址有误。")
     return with_urls(view)
@@ -165,7 +168,7 @@ def document(raw_id: str) -> Response | str:
 @bp.route("/documents/<raw_id>/original")
 def original(raw_id: str) -> Response:
     doc_id = parse_id(raw_id)
-    found = svc.original_download(get_library(), doc_id) if doc_id else None
+    found = original_download(get_library(), doc_id) if doc_id else None
     if found is None:
         abort(404, description="这份文件的原件未保存，无法下载。正文仍可在文件页面阅读。")
     path, name = found

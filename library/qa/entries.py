@@ -22,13 +22,13 @@ from .. import audit
 from ..models import (
     QA_STATUS_LABELS,
     QA_STATUSES,
-    STATUS_LABELS,
     Document,
     QABasis,
     QAEntry,
     QATopic,
     QAVersion,
 )
+from ..status_labels import status_label
 from ..titles import TitleMatcher, best_or_ambiguous, title_keys
 
 QUESTION_MAX = 300
@@ -431,7 +431,7 @@ def basis_dict(basis: QABasis, documents: dict[int, Document]) -> dict:
         "title": doc.title if doc else None,
         "doc_number": doc.doc_number if doc else None,
         "status": doc.status if doc else None,
-        "status_label": STATUS_LABELS.get(doc.status, doc.status) if doc else "未收录",
+        "status_label": status_label(doc.status) if doc else "未收录",
         "current": (doc.status in CURRENT_STATUSES) if doc else None,
     }
 
@@ -445,7 +445,7 @@ def entry_dict(entry: QAEntry, documents: dict[int, Document]) -> dict:
         "similar_questions": list(entry.similar or []),
         "answer": entry.answer,
         "status": entry.status,
-        "status_label": QA_STATUS_LABELS.get(entry.status, entry.status),
+        "status_label": status_label(entry.status, "qa"),
         "topic": entry.topic,
         "department": entry.department,
         "region": entry.region,

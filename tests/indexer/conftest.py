@@ -12,7 +12,7 @@ from indexer.backends.postgres import PgSearchIndex
 from indexer.backends.whoosh import SearchIndex
 from indexer.interface import SearchQuery
 from indexer.records import IndexRecord
-from library.search import doc_numbers_in
+from library.search_params import doc_numbers_in
 from parsers.docnumber import normalize_doc_number
 from tests.db_backends import fresh_pg_database
 

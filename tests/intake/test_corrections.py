@@ -12,7 +12,8 @@ from library import audit, corrections, linking, validity
 from library.core import Library
 from library.ingest import ingest_paths
 from library.reindex import run_reindex
-from library.search import parse_params, search
+from library.search import search
+from library.search_params import parse_params
 from tests.intake.conftest import doc_of, seed_id
 
 NUMBER = "龙政办发〔2019〕12号"

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from library import indexing
 from library import users as users_service
 from library.core import Library
+from library.document_view import document_view
 from library.models import Document, QAEntry, StatusChange
 from library.qa.importer import import_file
-from library.search import document_view
 from library.users import add_user
 from library.validity import change_status
 from webapp import create_app

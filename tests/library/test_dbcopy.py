@@ -15,8 +15,8 @@ from indexer.interface import SearchQuery
 from library import indexing
 from library.core import Library
 from library.dbcopy import CopyError, copy_database
+from library.document_view import document_view
 from library.models import AuditEntry, Base, Document
-from library.search import document_view
 from library.users import add_user
 from library.validity import change_status
 from tests.db_backends import fresh_pg_database

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from library.demo import ACCOUNTS_FILE, load_demo
 from library.models import Document, QAEntry, User
-from library.search import SearchParams
+from library.search_params import SearchParams
 
 
 def test_demo_loads_samples_once(lib) -> None:

@@ -105,7 +105,8 @@ def test_the_daily_job_and_the_next_write_retry_a_failed_refresh(lib: Library) -
 def test_search_answers_from_the_database_while_the_index_stays_behind(lib: Library) -> None:
     """No retry has succeeded (the index is still locked), yet the public default search already
     leaves the repealed document out, and "all" shows it with the database's status."""
-    from library.search import SearchParams, search
+    from library.search import search
+    from library.search_params import SearchParams
 
     doc_id = a_valid_document(lib)
     with lib.db.session() as s:

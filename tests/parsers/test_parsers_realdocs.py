@@ -16,7 +16,8 @@ import pytest
 
 from library.core import Library
 from library.ingest import ingest_paths
-from library.search import SearchParams, search
+from library.search import search
+from library.search_params import SearchParams
 from parsers import ParsedDocument, parse_file
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -87,7 +87,8 @@ def test_edits_are_seen_at_once(qa_lib: Library) -> None:
 
 
 def test_published_entries_appear_in_the_public_search(shared_qa_lib: Library) -> None:
-    from library.search import SearchParams, search
+    from library.search import search
+    from library.search_params import SearchParams
 
     results = search(shared_qa_lib, SearchParams(q="社会保障卡"))["results"]
     qa = [r for r in results if r["type"] == "qa"]

@@ -21,7 +21,8 @@ from library.qa.workflow import (
     update_entry,
     versions,
 )
-from library.search import SearchParams, search
+from library.search import search
+from library.search_params import SearchParams
 from library.validity import change_status
 
 

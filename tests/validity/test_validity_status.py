@@ -11,10 +11,12 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli import main
-from library import search as svc
 from library import validity
 from library.core import Library
+from library.document_view import document_view
 from library.models import AuditEntry, Document, QABasis, QAEntry
+from library.search import search
+from library.search_params import SearchParams
 from library.validity import ValidityError, change_status, effective_status
 from tests.validity.conftest import changes_of, doc_state
 
@@ -22,7 +24,7 @@ BASIS = "关于公布规范性文件清理结果的决定（宣府发〔2024〕1
 
 
 def _search_ids(lib: Library, q: str, include_all: bool) -> dict[int, str]:
-    found = svc.search(lib, svc.SearchParams(q=q, include_all=include_all))
+    found = search(lib, SearchParams(q=q, include_all=include_all))
     return {r["id"]: r["status_label"] for r in found["results"] if r["type"] == "document"}
 
 
@@ -51,7 +53,7 @@ def test_status_change_leaves_default_search_and_shows_labelled_in_include_all(l
             and _search_ids(lib, "宅基地", include_all=True).get(doc_id) == "已废止"
         )
     )
-    view = svc.document_view(lib, doc_id)
+    view = document_view(lib, doc_id)
     assert view["status"] == "repealed"
     assert [h["new_status"] for h in view["status_history"]][-1] == "repealed"
 

@@ -7,8 +7,11 @@ import json
 
 from flask.testing import FlaskClient
 
-from library import search as svc
 from library.core import Library
+from library.document_view import document_view
+from library.listings import list_documents
+from library.search import search
+from library.search_params import SearchParams
 from tests.web_sample import Sample
 
 
@@ -24,9 +27,9 @@ def _addresses(obj: object) -> list[str]:
 
 def test_library_results_carry_ids_and_no_addresses(site: tuple[Library, Sample]) -> None:
     lib, sample = site
-    found = svc.search(lib, svc.SearchParams(q="政务公开", include_all=True))
-    view = svc.document_view(lib, sample.doc)
-    listing = svc.list_documents(lib, include_all=True)
+    found = search(lib, SearchParams(q="政务公开", include_all=True))
+    view = document_view(lib, sample.doc)
+    listing = list_documents(lib, include_all=True)
     for obj in (found, view, listing):
         text = json.dumps(obj, ensure_ascii=False)
         assert not _addresses(obj) and "/documents/" not in text and "/qa/" not in text
