@@ -1,8 +1,10 @@
-"""From what a user typed to a Whoosh query, without ever raising.
+"""From what a user typed to a query plan, and the plan to a Whoosh query, without ever raising.
 
 There is no query syntax to get wrong: quoted text is a phrase that must occur exactly, a 文号
 finds its document, everything else is words. Operators (AND, OR, NOT, +, -, *) and symbols are
 treated as the punctuation they are to a citizen; a paste of any length is cut to its first words.
+The plan (`plan_query`) and the field weights are what both backends search by; `build_query`
+turns a plan into Whoosh's query (the PostgreSQL backend writes its SQL from the same plan).
 """
 
 from __future__ import annotations
@@ -12,14 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from whoosh import matching
-from whoosh.matching.binary import IntersectionMatcher
 from whoosh.query import And, AndMaybe, Or, Query, Term
-from whoosh.query.spans import SpanWrappingMatcher
-from whoosh.util import make_binary_tree
 
 from .analyzer import QUERY_STOPWORDS, Analyzer, fold
-from .schema import title_key
+from .exact_phrase import ExactPhrase
+from .record_keys import title_key
 
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 48
@@ -251,77 +250,3 @@ def _or(queries: list[Query]) -> Query:
     q = Or(queries)
     q.matcher_type = Or.ARRAY_MATCHER
     return q
-
-
-class ExactPhrase(Query):
-    """Matches when every word occurs at its exact character offset from the first word.
-
-    Token positions in this index are character offsets, so this is an exact phrase test that also
-    holds where the search-mode segmentation of the document overlaps or differs around the phrase.
-    """
-
-    def __init__(self, fieldname: str, words: list[tuple[str, int]], boost: float = 1.0) -> None:
-        self.fieldname = fieldname
-        self.words = words
-        self.boost = boost
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ExactPhrase) and (self.fieldname, self.words, self.boost) == (
-            other.fieldname,
-            other.words,
-            other.boost,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.fieldname, tuple(self.words), self.boost))
-
-    def __repr__(self) -> str:
-        return f"ExactPhrase({self.fieldname!r}, {self.words!r}, boost={self.boost})"
-
-    def field(self) -> str:
-        return self.fieldname
-
-    def has_terms(self) -> bool:
-        return True
-
-    def terms(self, phrases: bool = False):
-        if phrases:
-            for word, _ in self.words:
-                yield (self.fieldname, word)
-
-    def estimate_size(self, ixreader) -> int:
-        return min(ixreader.doc_frequency(self.fieldname, w) for w, _ in self.words)
-
-    def matcher(self, searcher, context=None):
-        reader = searcher.reader()
-        if not self.words or any((self.fieldname, w) not in reader for w, _ in self.words):
-            return matching.NullMatcher()
-        ms = [Term(self.fieldname, w).matcher(searcher, context) for w, _ in self.words]
-        m = _OffsetMatcher(ms, [off for _, off in self.words])
-        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
-
-
-class _OffsetMatcher(SpanWrappingMatcher):
-    def __init__(self, ms: list, offsets: list[int]) -> None:
-        self.ms = ms
-        self.offsets = offsets
-        super().__init__(make_binary_tree(IntersectionMatcher, ms))
-
-    def copy(self) -> _OffsetMatcher:
-        return _OffsetMatcher([m.copy() for m in self.ms], self.offsets)
-
-    def supports_block_quality(self) -> bool:
-        return False  # quality skipping would step past the offset test
-
-    def replace(self, minquality: float = 0):
-        return self if self.is_active() else matching.NullMatcher()
-
-    def _get_spans(self) -> list:
-        from whoosh.query.spans import Span
-
-        first = self.ms[0].value_as("positions")
-        others = [
-            (set(m.value_as("positions")), off - self.offsets[0])
-            for m, off in zip(self.ms[1:], self.offsets[1:], strict=True)
-        ]
-        return [Span(p) for p in first if all(p + off in s for s, off in others)]

@@ -43,7 +43,7 @@ class Candidate:
 
     ref: int  # the backend's handle: a Whoosh document number, a row position
     score: float
-    key: str  # schema.title_key of its title
+    key: str  # record_keys.title_key of its title
     current: bool
     date: int  # sort date as YYYYMMDD, 0 if none
     level: str

@@ -7,30 +7,16 @@ never load stored documents, and ranking reads titles and dates from columns too
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from whoosh import fields
 
-from .analyzer import Analyzer, OffsetPositions, fold
+from .analyzer import Analyzer, OffsetPositions
+from .record_keys import STORED_BODY_CHARS, sort_date, title_key
 from .records import IndexRecord
 
 # Bump when fields change: an index built with another version is rebuilt from the records source.
 SCHEMA_VERSION = 2
-# Only the start of a body is stored, for snippets: the full text lives in the database, and
-# loading less per hit keeps result pages fast.
-STORED_BODY_CHARS = 6_000
-
 FACET_FIELDS = ("issuer", "year", "kind", "status", "level", "topic")
 TEXT_FIELDS = ("title", "alt", "issuer_text", "body")
-
-_NOT_KEY = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
-
-
-def title_key(title: str) -> str:
-    """The title reduced to what makes two titles "the same": folded, punctuation and spaces gone.
-    Versions of one re-issued text share it; a query equal to it asked for exactly that title."""
-    return _NOT_KEY.sub("", fold(title))
 
 
 def build_schema(analyzer: Analyzer) -> fields.Schema:
@@ -67,11 +53,6 @@ def build_schema(analyzer: Analyzer) -> fields.Schema:
         sort_date=fields.NUMERIC(int, bits=32, stored=False, sortable=True, signed=False),
         related=fields.STORED(),
     )
-
-
-def sort_date(record: IndexRecord) -> date | None:
-    """The date a reader means by "newest": published, else signed, else effective."""
-    return record.published_date or record.signed_date or record.effective_date
 
 
 def to_document(record: IndexRecord) -> dict:
