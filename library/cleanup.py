@@ -26,15 +26,8 @@ from .models import CleanupBatch, Document, StatusChange, utcnow
 from .sheet_reader import SheetError, read_table
 from .titles import TitleMatcher, best_or_ambiguous, normalize_title, title_keys
 from .uploads import UploadStore
-from .validity import (
-    Touched,
-    ValidityError,
-    restore_change,
-    set_status,
-    split_basis,
-    state_matches,
-    status_label,
-)
+from .validity.common import Touched, ValidityError, split_basis, status_label
+from .validity.status import restore_change, set_status, state_matches
 
 log = logging.getLogger("policylib.cleanup")
 

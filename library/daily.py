@@ -17,7 +17,7 @@ from datetime import date
 from . import indexing
 from .core import Library
 from .runlock import LockBusy, run_lock
-from .validity import DueTransition, run_due_if_needed
+from .validity.dates import DueTransition, run_due_if_needed
 
 log = logging.getLogger("policylib.daily")
 

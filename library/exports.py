@@ -22,7 +22,7 @@ from indexer.records import CURRENT_STATUSES
 
 from .models import Document, StatusChange
 from .spreadsheet_cells import neutralise_row
-from .validity import status_label
+from .validity.common import status_label
 
 
 @dataclass

@@ -37,7 +37,7 @@ from .ocr_cache import OcrDirCache
 from .private_files import copy_private, private_dir
 from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
-from .validity import propose_replacements
+from .validity.proposals import propose_replacements
 
 log = logging.getLogger("policylib.ingest")
 

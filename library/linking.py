@@ -20,7 +20,8 @@ from . import audit
 from .core import Library
 from .corrections import mark_corrected
 from .models import Document, utcnow
-from .validity import Touched, set_status
+from .validity.common import Touched
+from .validity.status import set_status
 
 _PUNCT = re.compile(r"[\s《》〈〉<>“”\"'‘’「」、，,。.:：;；!！?？()（）\[\]【】〔〕]")
 MIN_CONTAINED = 8

@@ -35,7 +35,7 @@ from .ingest import OUTCOMES, FileOutcome, Skipped, ingest_paths, iter_files
 from .models import AppState, Document, SourceFile
 from .private_files import private_dir, write_private
 from .runlock import run_lock
-from .validity import apply_due_transitions
+from .validity.dates import apply_due_transitions
 
 log = logging.getLogger("policylib.reindex")
 

@@ -31,9 +31,20 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from library import audit as trail
-from library import cleanup, exports, validity
+from library import cleanup, exports
 from library.inputs import parse_id, parse_whole
 from library.models import STATUS_LABELS, CleanupBatch, Document, StatusChange
+from library.validity.common import ValidityError, effective_status, status_counts, status_label
+from library.validity.dates import last_due_run
+from library.validity.history import change_dict, status_history
+from library.validity.proposals import (
+    confirm_proposal,
+    default_basis,
+    pending_proposals,
+    proposal_dict,
+    reject_proposal,
+)
+from library.validity.status import change_status, check_change
 
 from .auth import actor_name, require_role
 from .context import get_library, wants_json
@@ -68,11 +79,11 @@ def _page() -> int:
 def dashboard() -> Response | str:
     lib = get_library()
     with lib.db.session() as s:
-        counts = validity.status_counts(s)
-        proposals = len(validity.pending_proposals(s))
+        counts = status_counts(s)
+        proposals = len(pending_proposals(s))
         batches = [cleanup.batch_dict(b) for b in cleanup.list_batches(s, limit=5)]
         recent = [
-            validity.change_dict(c) | {"title": t}
+            change_dict(c) | {"title": t}
             for c, t in s.execute(
                 select(StatusChange, Document.title)
                 .join(Document, Document.id == StatusChange.document_id)
@@ -80,7 +91,7 @@ def dashboard() -> Response | str:
                 .limit(10)
             )
         ]
-    last_run = validity.last_due_run(lib)
+    last_run = last_due_run(lib)
     data = {
         "counts": counts,
         "pending_proposals": proposals,
@@ -132,7 +143,7 @@ def _doc_row(d: Document) -> dict:
         "doc_number": d.doc_number,
         "issuer": d.issuer,
         "status": d.status,
-        "status_label": validity.status_label(d.status),
+        "status_label": status_label(d.status),
         "status_since": d.status_since.isoformat() if d.status_since else None,
         "status_note": d.status_note,
         "superseded_by_id": d.superseded_by_id,
@@ -181,8 +192,8 @@ def _document_status_data(doc_id: int) -> dict:
         doc = s.get(Document, doc_id)
         if doc is None:
             abort(404, description=f"编号为 {doc_id} 的文件不存在。")
-        data = _doc_row(doc) | {"effective_status": validity.effective_status(doc)}
-        data["history"] = validity.status_history(s, doc_id)
+        data = _doc_row(doc) | {"effective_status": effective_status(doc)}
+        data["history"] = status_history(s, doc_id)
         if doc.superseded_by_id:
             newer = s.get(Document, doc.superseded_by_id)
             data["superseded_by_title"] = newer.title if newer else None
@@ -212,12 +223,12 @@ def status_submit(doc_id: int) -> Response | str | tuple[str, int]:
     try:
         if request.form.get("confirmed") != "1":
             with lib.db.session() as s:
-                validity.check_change(s, doc_id, form.status.data, **kwargs)
+                check_change(s, doc_id, form.status.data, **kwargs)
             return render_template(
                 "legal/status_confirm.html", doc=data, form=form, since=kwargs["since"] or today()
             )
-        validity.change_status(lib, doc_id, form.status.data, actor=actor_name(), **kwargs)
-    except validity.ValidityError as exc:
+        change_status(lib, doc_id, form.status.data, actor=actor_name(), **kwargs)
+    except ValidityError as exc:
         form.status.errors = [str(exc)]
         return render_template("legal/status_form.html", doc=data, form=form), 400
     flash(f"已将文件 #{doc_id} 变更为“{STATUS_LABELS[form.status.data]}”。", "ok")
@@ -352,7 +363,7 @@ def batch(batch_id: int) -> Response | str:
         if b is None:
             abort(404, description=f"清理批次 #{batch_id} 不存在。")
         changes = [
-            validity.change_dict(c) | {"title": t, "doc_number": n}
+            change_dict(c) | {"title": t, "doc_number": n}
             for c, t, n in s.execute(
                 select(StatusChange, Document.title, Document.doc_number)
                 .join(Document, Document.id == StatusChange.document_id)
@@ -386,8 +397,8 @@ def batch_undo(batch_id: int) -> Response:
 def proposals() -> Response | str:
     with get_library().db.session() as s:
         rows = [
-            validity.proposal_dict(s, p) | {"default_basis": validity.default_basis(s, p)}
-            for p in validity.pending_proposals(s)
+            proposal_dict(s, p) | {"default_basis": default_basis(s, p)}
+            for p in pending_proposals(s)
         ]
     if wants_json():
         return jsonify({"proposals": rows})
@@ -400,7 +411,7 @@ def proposal_confirm(proposal_id: int) -> Response:
     basis = (request.form.get("basis") or "").strip()[:500]
     reason = (request.form.get("reason") or "").strip()[:2000]
     try:
-        change = validity.confirm_proposal(
+        change = confirm_proposal(
             get_library(),
             proposal_id,
             actor=actor_name(),
@@ -408,7 +419,7 @@ def proposal_confirm(proposal_id: int) -> Response:
             reason=reason or None,
             today=today(),
         )
-    except validity.ValidityError as exc:
+    except ValidityError as exc:
         flash(str(exc), "error")
     else:
         label = STATUS_LABELS[change.new_status]
@@ -421,8 +432,8 @@ def proposal_confirm(proposal_id: int) -> Response:
 def proposal_reject(proposal_id: int) -> Response:
     reason = (request.form.get("reason") or "").strip()[:2000]
     try:
-        validity.reject_proposal(get_library(), proposal_id, actor=actor_name(), reason=reason)
-    except validity.ValidityError as exc:
+        reject_proposal(get_library(), proposal_id, actor=actor_name(), reason=reason)
+    except ValidityError as exc:
         flash(str(exc), "error")
     else:
         flash(f"已不采纳建议 #{proposal_id}。", "ok")

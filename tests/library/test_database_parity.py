@@ -20,7 +20,7 @@ from library.models import Document, QAEntry, StatusChange
 from library.qa.importer import import_file
 from library.search import document_view
 from library.users import add_user
-from library.validity import change_status
+from library.validity.status import change_status
 from webapp import create_app
 
 PASSWORD = "correct horse battery staple"

@@ -22,7 +22,7 @@ from library.qa.workflow import (
     versions,
 )
 from library.search import SearchParams, search
-from library.validity import change_status
+from library.validity.status import change_status
 
 
 def _by_external(lib: Library, external_id: str) -> QAEntry:

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from cli import main
 from library.ingest import ingest_paths
 from library.models import Document, StatusProposal
-from library.validity import (
-    ValidityError,
+from library.validity.common import ValidityError
+from library.validity.proposals import (
     confirm_proposal,
     pending_proposals,
     propose_replacements,
