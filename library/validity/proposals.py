@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from parsers.docnumber import looks_like_doc_number, normalize_doc_number
@@ -22,10 +22,13 @@ log = logging.getLogger("policylib.validity")
 
 
 def _same_title(session: Session, keys: set[str], *where: object) -> list[Document]:
-    """Documents sharing a title key (see `title_keys`); compared without loading any text."""
-    rows = session.execute(select(Document.id, Document.title, Document.issuer).where(*where))
-    ids = [i for i, t, issuer in rows if title_keys(t, issuer) & keys]
-    return list(session.scalars(select(Document).where(Document.id.in_(ids)))) if ids else []
+    """Documents sharing a title key (see `title_keys`), found through the stored, indexed keys."""
+    if not keys:
+        return []
+    stmt = select(Document).where(
+        or_(Document.title_key.in_(keys), Document.title_key_short.in_(keys)), *where
+    )
+    return list(session.scalars(stmt.order_by(Document.id)))
 
 
 def _find_by_ref(session: Session, ref: str, exclude: int) -> list[Document]:
