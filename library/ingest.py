@@ -15,7 +15,7 @@ import re
 import resource
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -55,6 +55,9 @@ BATCH_SIZE = 200
 # Files parsed ahead of storing: one batch, so the workers parse the next batch while this one is
 # stored, and memory holds about two batches of texts however large the import.
 PARSE_AHEAD = BATCH_SIZE
+# Before parsing, stored rows are read this many paths at a time, while files hash in threads.
+LOOKUP_BATCH = 500
+HASH_THREADS = 2
 # Above this many changed documents a parallel full rebuild beats one-by-one index updates.
 REBUILD_THRESHOLD = 500
 OUTCOMES = ("added", "updated", "unchanged", "duplicate", "failed")
@@ -519,11 +522,29 @@ def _examine(path: Path, max_bytes: int) -> _Candidate | str:
     return _Candidate(path=path, sha256=sha256_file(path), size=st.st_size, mtime=st.st_mtime)
 
 
-def _is_unchanged(session: Session, cand: _Candidate) -> int | None:
-    src = session.scalar(select(SourceFile).where(SourceFile.path == str(cand.path)))
+def _is_unchanged(src: SourceFile | None, cand: _Candidate) -> int | None:
     if src and src.sha256 == cand.sha256 and src.document_id and src.last_outcome != "failed":
         return src.document_id
     return None
+
+
+def _examined(
+    session: Session, files: list[Path], max_bytes: int
+) -> Iterator[tuple[Path, _Candidate | str, SourceFile | None]]:
+    """Each file examined (stat and sha256) with its stored row, if any.
+
+    Hashing runs in HASH_THREADS threads (hashlib lets go of the GIL, so a weekly `--full` run
+    hashes on both cores), and the rows are read LOOKUP_BATCH paths per query, not one by one.
+    """
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        for start in range(0, len(files), LOOKUP_BATCH):
+            batch = files[start : start + LOOKUP_BATCH]
+            names = [str(p) for p in batch]
+            rows = session.scalars(select(SourceFile).where(SourceFile.path.in_(names)))
+            known = {row.path: row for row in rows}
+            examined = pool.map(_examine, batch, [max_bytes] * len(batch))
+            for path, cand in zip(batch, examined, strict=True):
+                yield path, cand, known.get(str(path))
 
 
 def ingest_paths(
@@ -552,13 +573,12 @@ def ingest_paths(
             progress(outcome)
 
     with lib.db.session() as session:
-        for path in files:
-            cand = _examine(path, max_bytes)
+        for path, cand, src in _examined(session, files, max_bytes):
             if isinstance(cand, str):
                 remember_failure(session, path, cand, None)
                 emit(FileOutcome(path=str(path), outcome="failed", error=cand))
                 continue
-            doc_id = _is_unchanged(session, cand)
+            doc_id = _is_unchanged(src, cand)
             if doc_id:
                 emit(FileOutcome(path=str(path), outcome="unchanged", document_id=doc_id))
             else:
