@@ -7,17 +7,16 @@ from datetime import date
 import click
 
 from library.models import STATUS_LABELS
-from library.validity import (
-    ValidityError,
-    apply_due_transitions,
-    change_dict,
-    change_status,
+from library.validity.common import ValidityError
+from library.validity.dates import apply_due_transitions
+from library.validity.history import change_dict, status_history
+from library.validity.proposals import (
     confirm_proposal,
     pending_proposals,
     proposal_dict,
     reject_proposal,
-    status_history,
 )
+from library.validity.status import change_status
 
 from . import pass_lib
 from ._actor import cli_actor

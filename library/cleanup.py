@@ -28,14 +28,8 @@ from .status_changes import batch_changes
 from .status_labels import status_label
 from .titles import TitleMatcher, best_or_ambiguous, normalize_title, title_keys
 from .uploads import UploadStore
-from .validity import (
-    Touched,
-    ValidityError,
-    restore_change,
-    set_status,
-    split_basis,
-    state_matches,
-)
+from .validity.common import Touched, ValidityError, split_basis
+from .validity.status import restore_change, set_status, state_matches
 
 log = logging.getLogger("policylib.cleanup")
 

@@ -3,8 +3,9 @@
 A daemon thread in every server process wakes every `CHECK_EVERY_S`, and the first process to take
 the `daily` lock applies the day's transitions; the others find the lock busy or the day already
 done (validity remembers the last date it ran) and go back to sleep. Each wake-up also retries
-an index refresh that failed (the index backlog), so search never stays behind for long. So several workers, a restart
-at noon or a clock that jumps never apply a day twice or skip one.
+an index refresh that failed (the index backlog), so search never stays behind for long, and
+refreshes the database's planner statistics when uploads have doubled the library. So several
+workers, a restart at noon or a clock that jumps never apply a day twice or skip one.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
-from . import indexing
+from . import indexing, planner_stats
 from .core import Library
 from .runlock import LockBusy, run_lock
-from .validity import DueTransition, run_due_if_needed
+from .validity.dates import DueTransition, run_due_if_needed
 
 log = logging.getLogger("policylib.daily")
 
@@ -51,6 +52,16 @@ def retry_index_backlog(lib: Library) -> bool | None:
         return False
 
 
+def refresh_planner_stats(lib: Library) -> bool:
+    """`ANALYZE` when uploads have grown the library enough since the last one; never raises."""
+    try:
+        with lib.db.session() as session:
+            return planner_stats.analyze_if_grown(session)
+    except Exception:  # logged; the next wake-up tries again
+        log.exception("planner statistics refresh failed")
+        return False
+
+
 class DailyTransitions(threading.Thread):
     """Start with `.start()`; `.stop()` ends it at the next wake-up (tests, clean shutdown)."""
 
@@ -70,6 +81,7 @@ class DailyTransitions(threading.Thread):
         while not self._stop_event.is_set():
             apply_due_once(self.lib, self.clock())
             retry_index_backlog(self.lib)
+            refresh_planner_stats(self.lib)
             self.checks += 1
             self._stop_event.wait(self.every_s)
 

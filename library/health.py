@@ -21,7 +21,7 @@ from .core import Library
 from .listings import holdings
 from .models import AppState, Document, QAEntry
 from .reindex import LAST_REPORT_KEY
-from .validity import DUE_STATE_KEY
+from .validity.dates import DUE_STATE_KEY
 
 log = logging.getLogger("policylib.health")
 

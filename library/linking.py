@@ -18,7 +18,8 @@ from .core import Library
 from .corrections import mark_corrected
 from .models import Document, utcnow
 from .titles import normalize_title
-from .validity import Touched, set_status
+from .validity.common import Touched
+from .validity.status import set_status
 
 MIN_CONTAINED = 8
 

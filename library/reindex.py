@@ -2,6 +2,7 @@
 
 Phases, each timed in the report: scan (which files may have changed, by size and mtime), ingest
 (parse what changed by hash; the ingest pipeline keeps a DocumentRevision of every replaced text),
+analyze (the database's planner statistics, `library/planner_stats.py`),
 vanished (files gone from the folders: reported, and only with `withdraw_vanished` the document is
 marked `source_missing` with an audit entry; nothing is ever deleted), transitions (date-driven
 status changes that are due), index (a fresh index built beside the live one from the database,
@@ -29,13 +30,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import audit, indexing
+from . import audit, indexing, planner_stats
 from .core import Library
 from .ingest import OUTCOMES, FileOutcome, Skipped, ingest_paths, iter_files
 from .models import AppState, Document, SourceFile
 from .private_files import private_dir, write_private
 from .runlock import run_lock
-from .validity import apply_due_transitions
+from .validity.dates import apply_due_transitions
 
 log = logging.getLogger("policylib.reindex")
 
@@ -361,6 +362,9 @@ def _run(lib: Library, report: ReindexReport, today: date, progress: Callable[[s
         _set_state(lib, PENDING_KEY, {"since": report.started_at})
         with _timed(report, "ingest"):
             changed = _ingest(lib, folders, today, report)
+    progress("analyze")
+    with _timed(report, "analyze"), lib.db.session() as session:
+        planner_stats.analyze(session)  # weekly, whatever changed: the planner's view stays current
     progress("vanished")
     with _timed(report, "vanished"):
         _reconcile_sources(lib, folders, present, report)

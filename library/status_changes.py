@@ -1,5 +1,5 @@
 """Status changes as the legal office's pages read them: the latest ones, one cleanup batch's, and
-one document's status page. Every change is serialised by `validity.change_dict`, the one shape a
+one document's status page. Every change is serialised by `validity.history.change_dict`, the one shape a
 `StatusChange` has; these functions only choose which changes and what to put beside them.
 """
 
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from .documents import status_row
 from .models import Document, StatusChange
-from .validity import change_dict, effective_status, status_history
+from .validity.common import effective_status
+from .validity.history import change_dict, status_history
 
 
 def recent_changes(session: Session, limit: int = 10) -> list[dict]:

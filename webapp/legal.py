@@ -29,10 +29,20 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from library import audit as trail
-from library import cleanup, exports, status_changes, validity
+from library import cleanup, exports, status_changes
 from library import documents as documents_
 from library.inputs import parse_id, parse_whole
 from library.models import STATUS_LABELS
+from library.validity.common import ValidityError, status_counts
+from library.validity.dates import last_due_run
+from library.validity.proposals import (
+    confirm_proposal,
+    default_basis,
+    pending_proposals,
+    proposal_dict,
+    reject_proposal,
+)
+from library.validity.status import change_status, check_change
 
 from .auth import actor_name, require_role
 from .context import get_library
@@ -68,11 +78,11 @@ def _page() -> int:
 def dashboard() -> Response | str:
     lib = get_library()
     with lib.db.session() as s:
-        counts = validity.status_counts(s)
-        proposals = len(validity.pending_proposals(s))
+        counts = status_counts(s)
+        proposals = len(pending_proposals(s))
         batches = [cleanup.batch_dict(b) for b in cleanup.list_batches(s, limit=5)]
         recent = status_changes.recent_changes(s, limit=10)
-    last_run = validity.last_due_run(lib)
+    last_run = last_due_run(lib)
     data = {
         "counts": counts,
         "pending_proposals": proposals,
@@ -173,12 +183,12 @@ def status_submit(doc_id: int) -> Response | str | tuple[str, int]:
     try:
         if request.form.get("confirmed") != "1":
             with lib.db.session() as s:
-                validity.check_change(s, doc_id, form.status.data, **kwargs)
+                check_change(s, doc_id, form.status.data, **kwargs)
             return render_template(
                 "legal/status_confirm.html", doc=data, form=form, since=kwargs["since"] or today()
             )
-        validity.change_status(lib, doc_id, form.status.data, actor=actor_name(), **kwargs)
-    except validity.ValidityError as exc:
+        change_status(lib, doc_id, form.status.data, actor=actor_name(), **kwargs)
+    except ValidityError as exc:
         form.status.errors = [str(exc)]
         return render_template("legal/status_form.html", doc=data, form=form), 400
     flash(f"已将文件 #{doc_id} 变更为“{STATUS_LABELS[form.status.data]}”。", "ok")
@@ -332,8 +342,8 @@ def batch_undo(batch_id: int) -> Response:
 def proposals() -> Response | str:
     with get_library().db.session() as s:
         rows = [
-            validity.proposal_dict(s, p) | {"default_basis": validity.default_basis(s, p)}
-            for p in validity.pending_proposals(s)
+            proposal_dict(s, p) | {"default_basis": default_basis(s, p)}
+            for p in pending_proposals(s)
         ]
     return respond("legal/proposals.html", {"proposals": rows})
 
@@ -344,7 +354,7 @@ def proposal_confirm(proposal_id: int) -> Response:
     basis = (request.form.get("basis") or "").strip()[:500]
     reason = (request.form.get("reason") or "").strip()[:2000]
     try:
-        change = validity.confirm_proposal(
+        change = confirm_proposal(
             get_library(),
             proposal_id,
             actor=actor_name(),
@@ -352,7 +362,7 @@ def proposal_confirm(proposal_id: int) -> Response:
             reason=reason or None,
             today=today(),
         )
-    except validity.ValidityError as exc:
+    except ValidityError as exc:
         flash(str(exc), "error")
     else:
         label = STATUS_LABELS[change.new_status]
@@ -365,8 +375,8 @@ def proposal_confirm(proposal_id: int) -> Response:
 def proposal_reject(proposal_id: int) -> Response:
     reason = (request.form.get("reason") or "").strip()[:2000]
     try:
-        validity.reject_proposal(get_library(), proposal_id, actor=actor_name(), reason=reason)
-    except validity.ValidityError as exc:
+        reject_proposal(get_library(), proposal_id, actor=actor_name(), reason=reason)
+    except ValidityError as exc:
         flash(str(exc), "error")
     else:
         flash(f"已不采纳建议 #{proposal_id}。", "ok")

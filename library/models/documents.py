@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -20,7 +20,12 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(500), default="", index=True)
     doc_number: Mapped[str | None] = mapped_column(String(100))
     doc_number_norm: Mapped[str | None] = mapped_column(String(100), index=True)
-    issuer: Mapped[str | None] = mapped_column(String(200))
+    issuer: Mapped[str | None] = mapped_column(String(200), index=True)
+    # The title as `library.titles.title_keys` compares it, and the same without a leading issuer
+    # name; kept by `_keep_title_keys` on every flush, so a 同时废止 clause or an older version of
+    # the same title is found by an index lookup instead of reading every title.
+    title_key: Mapped[str | None] = mapped_column(String(500), index=True)
+    title_key_short: Mapped[str | None] = mapped_column(String(500), index=True)
     signed_date: Mapped[date | None]
     published_date: Mapped[date | None]
     effective_date: Mapped[date | None]
@@ -64,6 +69,21 @@ class Document(Base):
     revisions: Mapped[list[DocumentRevision]] = relationship(
         back_populates="document", order_by="DocumentRevision.id"
     )
+
+
+@event.listens_for(Document, "before_insert")
+@event.listens_for(Document, "before_update")
+def _keep_title_keys(_mapper, _connection, doc: Document) -> None:
+    doc.title_key, doc.title_key_short = stored_title_keys(doc.title, doc.issuer)
+
+
+def stored_title_keys(title: str | None, issuer: str | None) -> tuple[str | None, str | None]:
+    """(normalised title, the same without its issuer prefix or None): `title_keys` as columns."""
+    from ..titles import normalize_title, title_keys  # opencc loads only when a title is stored
+
+    full = normalize_title(title) or None
+    short = [k for k in title_keys(title, issuer) if k != full]
+    return full, (short[0] if short else None)
 
 
 class SourceFile(Base):

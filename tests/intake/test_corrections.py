@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from library import audit, corrections, linking, validity
+from library import audit, corrections, linking
 from library.core import Library
 from library.ingest import ingest_paths
 from library.reindex import run_reindex
 from library.search import search
 from library.search_params import parse_params
+from library.validity.history import status_history
+from library.validity.status import change_status
 from tests.intake.conftest import doc_of, seed_id
 
 NUMBER = "龙政办发〔2019〕12号"
@@ -201,7 +203,7 @@ def test_an_unlinked_interpretation_is_not_relinked_automatically(
 def test_an_interpretation_linked_by_hand_takes_its_documents_status(seeded: Library) -> None:
     """Linked to a repealed document, an interpretation is no longer shown as current."""
     interp, target = seed_id(seeded, "000"), seed_id(seeded, "004")
-    validity.change_status(
+    change_status(
         seeded, target, "repealed", actor="clerk", reason="清理", basis="宣府发〔2024〕12号"
     )
     title = doc_of(seeded, interp).title
@@ -213,5 +215,5 @@ def test_an_interpretation_linked_by_hand_takes_its_documents_status(seeded: Lib
     current = search(seeded, parse_params({"q": title}))["results"]
     assert interp not in [r["id"] for r in current if r["type"] == "document"]
     with seeded.db.session() as s:
-        [change] = [c for c in validity.status_history(s, interp) if c["new_status"] == "repealed"]
+        [change] = [c for c in status_history(s, interp) if c["new_status"] == "repealed"]
     assert change["actor"] == "clerk" and f"#{target}" in change["reason"]

@@ -20,7 +20,7 @@ from library.document_view import document_view
 from library.models import Document, QAEntry, StatusChange
 from library.qa.importer import import_file
 from library.users import add_user
-from library.validity import change_status
+from library.validity.status import change_status
 from webapp import create_app
 
 PASSWORD = "correct horse battery staple"

@@ -18,7 +18,7 @@ from library.dbcopy import CopyError, copy_database
 from library.document_view import document_view
 from library.models import AuditEntry, Base, Document
 from library.users import add_user
-from library.validity import change_status
+from library.validity.status import change_status
 from tests.db_backends import fresh_pg_database
 from tests.web_sample import Sample, build_sample
 

@@ -18,7 +18,7 @@ from library import audit, exports
 from library.core import Library
 from library.models import Document, QAEntry
 from library.spreadsheet_cells import FORMULA_START
-from library.validity import change_status
+from library.validity.status import change_status
 from webapp import create_app
 
 EVIL = ["=1+2", "+SUM(A1:A9)", "-2+3", "@cmd|' /C calc'!A0", "\tTAB", "\rCR"]

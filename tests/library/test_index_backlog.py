@@ -23,7 +23,7 @@ from library.daily import retry_index_backlog
 from library.health import health
 from library.ingest import ingest_paths
 from library.models import Document
-from library.validity import change_status
+from library.validity.status import change_status
 from webapp import create_app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"

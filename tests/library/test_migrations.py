@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from library.db import Database, alembic_config, include_object
 from library.models import Base
@@ -71,3 +71,35 @@ def test_the_postgres_search_cache_is_not_part_of_the_schema() -> None:
         engine.dispose()
         assert any(t.startswith("policylib_search") for t in tables)
         assert _diff(url) == []
+
+
+def test_upgrade_to_0006_fills_the_title_keys_of_stored_documents(empty_url: str) -> None:
+    """Documents stored before the keys existed are found by the proposals' key lookup."""
+    engine = create_engine(empty_url)
+    cfg = alembic_config(empty_url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005_ocr")
+        conn.execute(
+            text(
+                "INSERT INTO documents (kind, title, issuer, status, text, content_hash, evidence,"
+                " warnings, source_file, source_format, source_missing, created_at, updated_at)"
+                " VALUES ('document', :title, :issuer, 'valid', '', :hash, '{}', '[]', '', 'txt',"
+                " false, '2024-01-01', '2024-01-01')"
+            ),
+            {
+                "title": "宣汉县人民政府办公室關於加強政務公開工作的通知",
+                "issuer": "宣汉县人民政府办公室",
+                "hash": "0" * 64,
+            },
+        )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        keys = conn.execute(text("SELECT title_key, title_key_short FROM documents")).one()
+    engine.dispose()
+    assert tuple(keys) == (
+        "宣汉县人民政府办公室关于加强政务公开工作的通知",
+        "关于加强政务公开工作的通知",
+    )

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from cli import main
 from indexer.interface import SearchQuery
-from library import validity
 from library.backup import BackupError, create_backup, read_manifest, restore_backup
 from library.core import Library
 from library.models import AuditEntry, Document, StatusChange
 from library.reindex import run_reindex
+from library.validity.status import change_status
 
 # `policylib backup` copies SQLite homes; a PostgreSQL deployment is backed up with pg_dump
 # (test_postgres_deployments_are_told_to_use_pg_dump checks it says so).
@@ -50,7 +50,7 @@ def _library_with_history(lib: Library) -> None:
     run_reindex(lib)
     with lib.db.session() as s:
         doc_id = s.scalar(select(Document.id).where(Document.title.contains("养老保险")))
-    validity.change_status(
+    change_status(
         lib,
         doc_id,
         "repealed",

@@ -190,7 +190,7 @@ def test_update_by_external_id_records_a_version(lib: Library, tmp_path: Path) -
 def test_published_row_on_an_expired_basis_waits_for_review(
     lib: Library, docs: dict[str, int], tmp_path: Path
 ) -> None:
-    from library.validity import change_status
+    from library.validity.status import change_status
 
     change_status(lib, docs["003"], "expired", actor="test", reason="到期", basis="清理决定")
     _csv(

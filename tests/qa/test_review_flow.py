@@ -23,7 +23,7 @@ from library.qa.workflow import (
 )
 from library.search import search
 from library.search_params import SearchParams
-from library.validity import change_status
+from library.validity.status import change_status
 
 
 def _by_external(lib: Library, external_id: str) -> QAEntry:

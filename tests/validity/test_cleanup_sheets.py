@@ -15,7 +15,7 @@ from cli import main
 from library import sheet_reader
 from library.cleanup import CleanupError, apply_sheet, preview_file, read_sheet, undo_batch
 from library.models import CleanupBatch, QAEntry, StatusChange
-from library.validity import change_status
+from library.validity.status import change_status
 from tests.validity.cleanup_sheet import FIRST_DATA_ROW, as_csv, as_xlsx, build_library, expected
 from tests.validity.conftest import doc_state, snapshot
 

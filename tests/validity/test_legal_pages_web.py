@@ -18,7 +18,8 @@ from cli import main
 from library import exports
 from library.cleanup import read_sheet
 from library.models import AuditEntry, Document
-from library.validity import change_status, pending_proposals, propose_replacements
+from library.validity.proposals import pending_proposals, propose_replacements
+from library.validity.status import change_status
 from tests.validity.cleanup_sheet import FIRST_DATA_ROW, as_xlsx, build_library, expected
 from tests.validity.conftest import doc_state, snapshot
 

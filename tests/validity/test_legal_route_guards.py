@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from library import cleanup
 from library.models import ROLES, AuditEntry
-from library.validity import propose_replacements
+from library.validity.proposals import propose_replacements
 from tests.validity.cleanup_sheet import as_csv, build_library
 from tests.validity.conftest import csrf_token, sign_in, snapshot
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cli import main
 from library.models import AuditEntry, QABasis, QAEntry
-from library.validity import apply_due_transitions, last_due_run, run_due_if_needed
+from library.validity.dates import apply_due_transitions, last_due_run, run_due_if_needed
 from tests.validity.conftest import changes_of, doc_state
 
 

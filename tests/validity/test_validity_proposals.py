@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from cli import main
 from library.ingest import ingest_paths
 from library.models import Document, StatusProposal
-from library.validity import (
-    ValidityError,
+from library.validity.common import ValidityError
+from library.validity.proposals import (
     confirm_proposal,
     pending_proposals,
     propose_replacements,
@@ -147,3 +147,23 @@ def test_a_real_同时废止_clause_through_ingest_becomes_one_proposal(lib, tmp
     # the clause names the old document twice (title and 文号): one proposal, nothing changed
     assert rows == [(ids["old.txt"], "repealed", ids["new.txt"])]
     assert doc_state(lib, ids["old.txt"])["status"] == "valid"
+
+
+def test_a_同时废止_clause_naming_a_title_proposes_that_document_only(lib, new_doc):
+    """Found through the stored title keys: the title as printed with its issuer's name, the one
+    a clerk corrected since, and never another year's document or an interpretation."""
+    printed = new_doc(f"{ISSUER}{OLD_TITLE}", None, issuer=ISSUER)
+    corrected = new_doc("关于加强政务公开的通知（草稿）", None, issuer="达州市人民政府办公室")
+    other_year = new_doc("关于做好2019年政务公开工作的通知", None, issuer=ISSUER)
+    new_doc(OLD_TITLE, None, issuer=ISSUER, kind="interpretation")
+    with lib.db.session() as s:
+        s.get(Document, corrected).title = "达州市人民政府办公室关于加强政务公开工作的通知"
+    new = new_doc(
+        "关于全面推进政务公开的实施意见",
+        "宣府办〔2024〕9号",
+        issuer=ISSUER,
+        evidence={"replaces": [f"《{OLD_TITLE}》", "关于做好2020年政务公开工作的通知"]},
+    )
+
+    assert sorted(_propose(lib, new)) == [(printed, "repealed", new), (corrected, "repealed", new)]
+    assert doc_state(lib, other_year)["status"] == "valid"

@@ -11,13 +11,14 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli import main
-from library import validity
 from library.core import Library
 from library.document_view import document_view
 from library.models import AuditEntry, Document, QABasis, QAEntry
 from library.search import search
 from library.search_params import SearchParams
-from library.validity import ValidityError, change_status, effective_status
+from library.validity.common import ValidityError, effective_status
+from library.validity.history import status_history
+from library.validity.status import change_status
 from tests.validity.conftest import changes_of, doc_state
 
 BASIS = "关于公布规范性文件清理结果的决定（宣府发〔2024〕12号）"
@@ -83,7 +84,7 @@ def test_a_change_records_basis_reason_actor_since_and_an_audit_entry(lib, new_d
         "valid",
     )
     with lib.db.session() as s:
-        history = validity.status_history(s, doc_id)
+        history = status_history(s, doc_id)
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "status.change")).one()
     assert history[-1]["new_status_label"] == "部分失效" and history[-1]["note"] == "第三条失效"
     assert entry.entity_id == str(doc_id) and entry.actor == "clerk" and entry.basis == BASIS
