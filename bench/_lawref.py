@@ -19,7 +19,7 @@ from indexer.backends.whoosh import SearchIndex
 from indexer.records import IndexRecord
 
 ROOT = Path(__file__).resolve().parent.parent
-LAWREF = ROOT.parent / "shared" / "corpus" / "lawref"
+LAWREF = Path(os.environ.get("POLICYLIB_LAWREF", ROOT.parent / "shared" / "corpus" / "lawref"))
 INFO_END = "<!-- INFO END -->"
 
 

@@ -53,10 +53,12 @@ from ..interface import (
 from ..locks import FileLock
 from ..records import IndexRecord
 from ..schema import SCHEMA_VERSION, TEXT_FIELDS, build_schema, to_document
+from . import whoosh_files
 from .whoosh_build import build_directory
 from .whoosh_search import WEIGHTING, run_search
 
 log = logging.getLogger("policylib.indexer")
+whoosh_files.install()
 
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"

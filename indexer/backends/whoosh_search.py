@@ -6,7 +6,8 @@ snippets (`indexer.snippets`).
 from __future__ import annotations
 
 import math
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 
 from whoosh import collectors, scoring, sorting
@@ -29,7 +30,8 @@ from ..records import CURRENT_STATUSES
 from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
 
-_BITS_KEPT = 5000  # word bit sets kept per searcher
+_BITS_KEPT = 5000  # word bit sets kept per searcher and per segment
+_SEGMENTS_KEPT = 32  # segments whose facts are kept (`_SegmentFacts`)
 
 
 class Weighting(scoring.BM25F):
@@ -44,7 +46,8 @@ class Weighting(scoring.BM25F):
 
 
 def _field_lengths(reader, fieldname: str) -> list[int]:
-    cache: dict = reader.__dict__.setdefault("_policylib_lengths", {})
+    facts = _segment_facts(reader)
+    cache: dict = facts.lengths if facts else reader.__dict__.setdefault("_policylib_lengths", {})
     lengths = cache.get(fieldname)
     if lengths is None:
         lengths = cache[fieldname] = [
@@ -91,7 +94,8 @@ class _TopAndAll(collectors.TopCollector):
 
 def _allowed_docs(searcher: Searcher, query: Query | None) -> set[int] | None:
     """The documents a filter allows, computed once per searcher (a searcher sees a fixed set of
-    documents) instead of walking the filter's postings on every search."""
+    documents) instead of walking the filter's postings on every search; from the sets of each
+    segment, which outlive the searcher (`_SegmentFacts`)."""
     if query is None:
         return None
     cache: dict = searcher.__dict__.setdefault("_policylib_filters", {})
@@ -99,8 +103,27 @@ def _allowed_docs(searcher: Searcher, query: Query | None) -> set[int] | None:
     if key not in cache:
         if len(cache) > 64:
             cache.clear()
-        cache[key] = set(searcher.docs_for_query(query))
+        allowed: set[int] = set()
+        for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+            docs = _segment_filter(sub, query, key)
+            allowed.update(docs if not offset else (d + offset for d in docs))
+        cache[key] = allowed
     return cache[key]
+
+
+def _segment_filter(sub: Searcher, query: Query, key: str) -> set[int]:
+    reader = sub.reader()
+    facts = _segment_facts(reader)
+    if facts is None:
+        return set(query.docs(sub))
+    found = facts.filters.get(key)
+    deleted = reader.deleted_docs_set
+    if found is None:
+        found = (set(query.docs(sub)), len(deleted))
+    elif found[1] != len(deleted):  # deletions since: they only ever grow
+        found = (found[0] - deleted, len(deleted))
+    facts.filters[key] = found
+    return found[0]
 
 
 def _any_of(fieldname: str, values) -> Query:
@@ -152,29 +175,95 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-class _Columns:
-    """Per-document facts read once per searcher from the columns, so ranking and facet counting
-    never load a stored document (a few hundred kB for a corpus of thousands)."""
+class _SegmentFacts:
+    """What search reads about one segment, kept for as long as the segment is live: its
+    columns, field lengths, filter sets and word bit sets.
 
-    def __init__(self, searcher: Searcher) -> None:
-        leaves = searcher.reader().leaf_readers()
+    A segment's documents never change; a write adds a segment (a status change: one record)
+    and marks the replaced copy deleted in an old one, and deletions only grow. So the facts of
+    the unchanged segments stay true across generations, filter sets and bit sets need only the
+    new deletions taken out, and the first search after a write costs by the write, not by the
+    corpus (lawref x10: 1.5 s before)."""
+
+    def __init__(self, reader) -> None:
+        n = reader.doc_count_all()
 
         def values(name: str) -> list:
             # Per segment: Whoosh's multi-segment column reader mis-numbers documents when a
             # segment has no value at all for the field (no column file written).
-            out: list = []
-            for leaf, _offset in leaves:
-                n = leaf.doc_count_all()
-                if leaf.has_column(name):
-                    column = leaf.column_reader(name)
-                    out += [column[i] for i in range(n)]
-                else:
-                    out += [None] * n
-            return out
+            if not reader.has_column(name):
+                return [None] * n
+            column = reader.column_reader(name)
+            return [column[i] for i in range(n)]
 
         self.facet_values = {name: [_text(v) for v in values(name)] for name in FACET_FIELDS}
         self.title_key = [_text(v) for v in values("title_key")]
         self.sort_date = [int(v or 0) for v in values("sort_date")]
+        self.lengths: dict[str, list[int]] = {}
+        self.filters: dict[str, tuple[set[int], int]] = {}
+        self.bits: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def bits_of(self, reader, fieldname: str, word: str) -> int:
+        """The segment's live records holding the word, as a bit set."""
+        key = (fieldname, word)
+        deleted = reader.deleted_docs_set
+        found = self.bits.get(key)
+        if found is None:
+            bits = 0
+            if key in reader:
+                for d in reader.postings(fieldname, word).all_ids():
+                    bits |= 1 << d
+            if len(self.bits) >= _BITS_KEPT:
+                self.bits.pop(next(iter(self.bits)))
+        elif found[1] != len(deleted):  # deletions since: they only ever grow
+            bits = found[0]
+            for d in deleted:
+                bits &= ~(1 << d)
+        else:
+            return found[0]
+        self.bits[key] = (bits, len(deleted))
+        return bits
+
+
+_segments: OrderedDict[str, _SegmentFacts] = OrderedDict()
+_segments_lock = threading.Lock()
+
+
+def _segment_facts(reader) -> _SegmentFacts | None:
+    """The facts of a segment reader (None for anything else), made on first use; the least
+    recently used are dropped beyond _SEGMENTS_KEPT (a live index has a handful)."""
+    segment = getattr(reader, "segment", lambda: None)()
+    if segment is None:
+        return None
+    key = segment.segment_id()
+    with _segments_lock:
+        facts = _segments.get(key)
+        if facts is not None:
+            _segments.move_to_end(key)
+            return facts
+    facts = _SegmentFacts(reader)
+    with _segments_lock:
+        facts = _segments.setdefault(key, facts)
+        while len(_segments) > _SEGMENTS_KEPT:
+            _segments.popitem(last=False)
+    return facts
+
+
+class _Columns:
+    """Per-document facts of one searcher, so ranking and facet counting never load a stored
+    document: the segments' own (`_SegmentFacts`) joined in document-number order."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self._leaves = [
+            (leaf, offset, _segment_facts(leaf) or _SegmentFacts(leaf))
+            for leaf, offset in searcher.reader().leaf_readers()
+        ]
+        facts = [f for _, _, f in self._leaves]
+        self.facet_values = {
+            name: [v for f in facts for v in f.facet_values[name]] for name in FACET_FIELDS
+        }
+        self.title_key = [v for f in facts for v in f.title_key]
+        self.sort_date = [v for f in facts for v in f.sort_date]
         self._places: dict[str, str] = {}
         self._bits: dict[tuple[str, str], int] = {}
 
@@ -190,7 +279,7 @@ class _Columns:
         current = is_current(kind, self.facet_values["status"][docnum])
         return self.title_key[docnum], current, self.sort_date[docnum]
 
-    def bits_of_all(self, reader, fieldname: str, words: list[str]) -> int | None:
+    def bits_of_all(self, fieldname: str, words: list[str]) -> int | None:
         """Records holding every word in the field, as a bit set; None if a word is in none.
         Bit sets of words are kept (a few hundred bytes each for thousands of records) because
         the same common words come back query after query."""
@@ -200,9 +289,8 @@ class _Columns:
             bits = self._bits.get(key)
             if bits is None:
                 bits = 0
-                if key in reader:
-                    for d in reader.postings(fieldname, word).all_ids():
-                        bits |= 1 << d
+                for leaf, offset, facts in self._leaves:
+                    bits |= facts.bits_of(leaf, fieldname, word) << offset
                 if len(self._bits) >= _BITS_KEPT:
                     self._bits.pop(next(iter(self._bits)))
                 self._bits[key] = bits
@@ -253,7 +341,7 @@ def _idea_weights(cols: _Columns, reader, plan: QueryPlan) -> list[IdeaWeight]:
         found = 0
         for words in concept.word_lists():
             for fieldname in ("title", "alt", "body"):
-                bits = cols.bits_of_all(reader, fieldname, words)
+                bits = cols.bits_of_all(fieldname, words)
                 if bits is not None:
                     found |= bits
         if found:

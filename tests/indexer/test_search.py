@@ -377,3 +377,43 @@ def test_info_has_the_same_keys_on_both_backends(seeded: SearchIndex) -> None:
     assert info["backend"] in ("whoosh", "postgres")
     assert info["count"] == 5 and info["building"] is None
     assert info["generation"] and info["built_at"] and info["dictionary_changed"] is False
+
+
+def test_a_status_change_after_searches_shows_in_hits_totals_and_facets(make_index) -> None:
+    """Searches run first, so whatever a backend keeps between searches is warm (the Whoosh one
+    keeps per-segment facts across index generations); every search after a write reflects it."""
+    index = make_index()
+    index.upsert([record(f"doc:{i}", f"养老护理第{i}号通知", "护理补贴发放") for i in range(30)])
+
+    def found(**kw: object) -> tuple[int, set[str], dict[str, int]]:
+        results = index.search(query("护理补贴", per_page=50, **kw))
+        return results.total, {h.id for h in results.hits}, dict(results.facets["status"])
+
+    assert found()[0] == 30
+    index.upsert([record("doc:7", "养老护理第7号通知", "护理补贴发放", status="repealed")])
+    total, hits, statuses = found()
+    assert (total, "doc:7" in hits, statuses) == (29, False, {"valid": 29})
+    assert found(include_all=True)[2] == {"valid": 29, "repealed": 1}
+    index.delete(["doc:8"])
+    assert found()[0] == 28
+    index.upsert([record("doc:7", "养老护理第7号通知", "护理补贴发放", status="valid")])
+    total, hits, statuses = found()
+    assert (total, "doc:7" in hits, statuses) == (29, True, {"valid": 29})
+
+
+def test_a_record_matched_only_in_its_body_comes_first_among_hundreds_matched_in_titles(
+    make_index,
+) -> None:
+    """More rows match than the PostgreSQL backend scores in full (it takes the best of a cheap
+    first score as candidates): the one record holding the rare words, in its body only, must
+    still be found and ranked first."""
+    index = make_index()
+    records = [record(f"doc:{i}", f"关于养老机构的第{i}号通知", "其他事项") for i in range(260)]
+    records += [
+        record(f"doc:{i}", f"关于托育机构的第{i}号通知", "其他事项") for i in range(260, 520)
+    ]
+    records.append(record("doc:x", "关于做好有关工作的通知", "发展银发经济，兼顾养老与托育。"))
+    index.upsert(records)
+    results = index.search(query("养老 托育 银发经济"))
+    assert results.total == 521
+    assert results.hits[0].id == "doc:x"
