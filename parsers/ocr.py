@@ -44,6 +44,24 @@ class OcrLine:
         return (self.x1 - self.x0) / max(len(self.text), 1)
 
 
+# Measured in bench/ocr.py (CPU seconds per page, see bench/README.md). Recognition is most of
+# the cost and scales with a line's width once scaled to the model's 48 px height, so it is fixed
+# by the characters on the page; what could go did: lines are recognised one at a time (batches
+# are padded to their widest line and, with onnxruntime's arena off, every padded batch was fresh
+# memory: a third of the CPU time went to the kernel), and the detector sees the page with its
+# longer side at 960 px (a 150 dpi A4 page is 1754 px; boxes as good, the crops for recognition
+# still come from the full page), a quarter of the work.
+_ENGINE_PARAMS = {
+    "Global.use_cls": False,
+    "Global.log_level": "warning",
+    "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    "Det.limit_type": "max",
+    "Det.limit_side_len": 960,
+    "Rec.rec_batch_num": 1,
+}
+
+
 @functools.cache
 def _engine():  # rapidocr's type; imported lazily so plain parsing never pays for it
     import rapidocr
@@ -52,13 +70,10 @@ def _engine():  # rapidocr's type; imported lazily so plain parsing never pays f
     models = Path(rapidocr.__file__).parent / "models"
     return RapidOCR(
         params={
-            "Global.use_cls": False,
-            "Global.log_level": "warning",
-            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
             "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
         }
+        | _ENGINE_PARAMS
     )
 
 
@@ -114,7 +129,13 @@ def _deskewed(quads: list[np.ndarray]) -> list[np.ndarray]:
 
 def _piece(quad: np.ndarray, text: str, score: float) -> OcrLine:
     xs, ys = quad[:, 0], quad[:, 1]
-    return OcrLine(_brackets(text.strip()), xs.min(), ys.min(), xs.max(), ys.max(), score)
+    text = _brackets(_CJK_SPACE.sub("", text.strip()))
+    return OcrLine(text, xs.min(), ys.min(), xs.max(), ys.max(), score)
+
+
+# The recogniser sometimes reads a space between a Chinese character and a digit or Latin letter
+# (`龙城区 2019 年`) where the print has none; within one box such a space is never a field gap.
+_CJK_SPACE = re.compile(rf"(?<=[{CJK}]) (?=[0-9A-Za-z])|(?<=[0-9A-Za-z]) (?=[{CJK}])")
 
 
 _PAIRS = {"〔": "〕", "[": "]", "［": "］", "(": ")", "（": "）", "【": "】"}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 DPI = 150  # as accurate as 200 dpi on the seeds (bench/ocr.py), and 1.8x fewer pixels
-ENGINE_KEY = "rapidocr-3.10-ppocrv6-small-nocls-150dpi-v1"  # part of the cache key
+ENGINE_KEY = "rapidocr-3.10-ppocrv6-small-nocls-150dpi-det960-v2"  # part of the cache key
 LOW_PAGE_CONFIDENCE = 0.90
 LOW_LINE_CONFIDENCE = 0.80
 MAX_PIXELS = 60_000_000  # one decoded frame; bigger is a decompression bomb, not a scan

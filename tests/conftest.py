@@ -68,16 +68,34 @@ def module_db(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
         yield {}
 
 
-@pytest.fixture(scope="session")
-def ocr_scans(tmp_path_factory: pytest.TempPathFactory):  # tests.scans.ScanSet
-    """Scanned versions of the sample PDFs, each read by OCR once per test session (the xdist
-    workers share one folder and one OCR cache under the run's base temp)."""
+def _scan_set(tmp_path_factory: pytest.TempPathFactory, variant: str):  # tests.scans.ScanSet
     from tests.scans import prepare
 
     if os.environ.get("POLICYLIB_TEST_OCR_DIR"):  # a developer's folder kept between sessions
-        return prepare(Path(os.environ["POLICYLIB_TEST_OCR_DIR"]))
+        return prepare(Path(os.environ["POLICYLIB_TEST_OCR_DIR"]), variant)
     base = tmp_path_factory.getbasetemp()
-    return prepare((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "ocr-scans")
+    return prepare(
+        (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "ocr-scans", variant
+    )
+
+
+@pytest.fixture(scope="session")
+def ocr_scans(tmp_path_factory: pytest.TempPathFactory):
+    """A clean scan of each sample PDF and the red-head notice, read by OCR once per test session
+    (the xdist workers share one folder and one OCR cache under the run's base temp)."""
+    return _scan_set(tmp_path_factory, "clean")
+
+
+@pytest.fixture(scope="session")
+def ocr_degraded(tmp_path_factory: pytest.TempPathFactory):
+    """A poor office scan of each sample PDF, read by OCR once per test session."""
+    return _scan_set(tmp_path_factory, "degraded")
+
+
+@pytest.fixture(scope="session")
+def ocr_photos(tmp_path_factory: pytest.TempPathFactory):
+    """A PNG of each sample PDF's first page, read by OCR once per test session."""
+    return _scan_set(tmp_path_factory, "photo")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Scanned versions of the sample PDFs, made the way an office makes them: pages printed and
 scanned (rasterised, packed as an image-only PDF), a poor office scan (150 dpi, a 1° skew, grey
-noise, JPEG quality 60), and a photo of one page as PNG. Used by tests/parsers/test_ocr.py and
-bench/ocr.py, so both measure the same inputs.
+noise, JPEG quality 60), and a photo of one page as PNG. Used by tests/parsers/test_ocr.py,
+tests/library/test_ingest_ocr.py and bench/ocr.py, so they measure the same inputs.
 """
 
 from __future__ import annotations
@@ -179,40 +179,46 @@ def redhead_scan(dpi: int = 150) -> bytes:
     return image_pdf([redhead_page(dpi)], dpi, quality=70)
 
 
-# -- the test suite's set: made and read by OCR once per session, shared by xdist workers ----------
+# -- the test suite's sets: each made and read by OCR once per session, shared by xdist workers ----
 
-# A poor scan of seed 001 (all 3 pages: its dates) and of 003's first two pages (文号, title,
-# issuer, date signed): the fields a poor scan must still get right, at a modest OCR cost.
-DEGRADED = {"001": None, "003": [0, 1]}
-PHOTO_SEED = "003"
+VARIANTS = ("clean", "degraded", "photo")
+
+
+def write_variant(variant: str, folder: Path) -> None:
+    """Every seed as `NNN.scan.pdf` (clean, plus the red-head notice as `redhead.scan.pdf`),
+    `NNN.degraded.pdf` (a poor office scan) or `NNN.photo.png` (its first page)."""
+    for pdf in SEED_PDFS:
+        seed = pdf.stem[:3]
+        if variant == "clean":
+            (folder / f"{seed}.scan.pdf").write_bytes(clean_scan(pdf))
+        elif variant == "degraded":
+            (folder / f"{seed}.degraded.pdf").write_bytes(degraded_scan(pdf))
+        else:
+            (folder / f"{seed}.photo.png").write_bytes(photo_png(pdf))
+    if variant == "clean":
+        (folder / "redhead.scan.pdf").write_bytes(redhead_scan())
 
 
 @dataclass
 class ScanSet:
-    folder: Path  # the scans: NNN.scan.pdf, NNN.degraded.pdf, NNN.photo.png, redhead.scan.pdf
+    folder: Path  # the scans of one variant (see write_variant)
     cache_dir: Path  # an OCR cache holding every scan in `folder`: copy it into a home
     parsed: dict[str, object]  # file name -> ParsedDocument, or the error message
 
 
-def prepare(base: Path) -> ScanSet:
-    """Make the scans under `base` and OCR each once (through the ingest worker pool and an OCR
-    cache), under a lock, so parallel test workers share one run: the second finds the cache."""
+def prepare(base: Path, variant: str) -> ScanSet:
+    """Make one variant's scans under `base` and OCR them in one batch through the ingest worker
+    pool (both cores) into an OCR cache of their own. Under one lock for all variants, so parallel
+    test workers never run two pools at once and share each run: the second finds the cache."""
     from library.ingest import OcrJob, parse_in_workers
 
     base.mkdir(parents=True, exist_ok=True)
-    folder, cache_dir = base / "scans", base / "ocr-cache"
+    folder, cache_dir = base / variant, base / f"{variant}-ocr-cache"
     with open(base / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (folder / "done").exists():
             folder.mkdir(exist_ok=True)
-            for pdf in SEED_PDFS:
-                (folder / f"{pdf.stem[:3]}.scan.pdf").write_bytes(clean_scan(pdf))
-                if pdf.stem[:3] in DEGRADED:
-                    scan = degraded_scan(pdf, DEGRADED[pdf.stem[:3]])
-                    (folder / f"{pdf.stem[:3]}.degraded.pdf").write_bytes(scan)
-                if pdf.stem[:3] == PHOTO_SEED:
-                    (folder / f"{pdf.stem[:3]}.photo.png").write_bytes(photo_png(pdf))
-            (folder / "redhead.scan.pdf").write_bytes(redhead_scan())
+            write_variant(variant, folder)
             (folder / "done").touch()
         files = sorted(p for p in folder.iterdir() if p.name != "done")
         job = OcrJob(True, 500, 600.0, str(cache_dir))
