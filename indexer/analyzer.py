@@ -301,7 +301,7 @@ class OffsetPositions(Positions):
 
 class WhooshTokenizer(Tokenizer):
     """Whoosh face of the analyzer. A token's position is its character offset in the folded text,
-    so a phrase is checked by exact offsets (see `search.ExactPhrase`) and highlights need no
+    so a phrase is checked by exact offsets (see `backends/whoosh_phrase.ExactPhrase`) and highlights need no
     extra data in the index."""
 
     def __init__(self, analyzer: Analyzer) -> None:

@@ -16,7 +16,6 @@ RERANK_WINDOW rows are then re-ordered by the shared rules of `indexer.ranking`.
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,7 +33,14 @@ from ..interface import (
     SearchResults,
     is_current,
 )
-from ..query import COMMON_SHARE, FIELD_BOOSTS, MIN_COMMON_DF, SYNONYM_WEIGHT, QueryPlan, plan_query
+from ..query import (
+    FIELD_BOOSTS,
+    SYNONYM_WEIGHT,
+    QueryPlan,
+    common_limit,
+    is_single_cjk,
+    plan_query,
+)
 from ..ranking import BODY_B, K1, RERANK_WINDOW, TITLE_B, Candidate, place_of, rerank
 from ..records import CURRENT_STATUSES
 from ..schema import FACET_FIELDS
@@ -58,7 +64,6 @@ DOC_NUMBER_BONUS = 3000.0  # the query holds this record's 文号 (Whoosh: x500)
 MIN_CANDIDATES = 600
 CANDIDATE_FACTOR = 2
 LENGTH_STATS = [("n", ""), ("avg", ""), ("title_avg", "")]
-_SINGLE_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class TermCounts:
@@ -203,7 +208,7 @@ def _plan_sql(
     wanted += [("any", q) for q in concept_queries]
     stats = caches.get(conn, table, wanted)
     n = stats[("n", "")]
-    limit = max(COMMON_SHARE * n, MIN_COMMON_DF)
+    limit = common_limit(n)
     out = _Plan(concepts=concept_queries)
     head_match: list[str] = []
     body_match: list[str] = []
@@ -217,7 +222,7 @@ def _plan_sql(
             out.head.append(_Scored(q, _idf(hdf, n) * boost))
             if match:
                 head_match.append(q)
-        if not _SINGLE_CJK.fullmatch(word) and bdf <= limit:
+        if not is_single_cjk(word) and bdf <= limit:
             out.body.append(_Scored(q, _idf(bdf, n) * boost))
             if match:
                 body_match.append(q)
@@ -241,7 +246,7 @@ def _plan_sql(
     for word in words:
         any_body |= add(word, 1.0, True)
         q = quote_lexeme(word)
-        if not _SINGLE_CJK.fullmatch(word) and stats[("body", q)] > limit:
+        if not is_single_cjk(word) and stats[("body", q)] > limit:
             common.append(word)
     if common and not any_body:  # only common words typed: all of them must be in the body
         body_match.append(_tsquery_all(common))

@@ -24,11 +24,12 @@ from ..interface import (
     SearchResults,
     is_current,
 )
-from ..query import QueryPlan, build_query, plan_query
+from ..query import QueryPlan, plan_query
 from ..ranking import BODY_B, K1, RERANK_WINDOW, TITLE_B, Candidate, IdeaWeight, place_of, rerank
 from ..records import CURRENT_STATUSES
 from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
+from .whoosh_query import build_query
 
 _BITS_KEPT = 5000  # word bit sets kept per searcher and per segment
 _SEGMENTS_KEPT = 32  # segments whose facts are kept (`_SegmentFacts`)
