@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from library import checkqueue, corrections, linking
-from library.documents import document_dict, list_documents
+from library.documents import document_dict, staff_listing
 from library.models import STATUS_LABELS, Document
 
 from . import pass_lib
@@ -26,7 +26,7 @@ def docs() -> None:
 def list_cmd(lazy, kind: str | None, status: str | None, as_json: bool) -> None:
     """列出文件。"""
     with lazy.get().db.session() as session:
-        total, rows = list_documents(session, kind=kind, status=status)
+        total, rows = staff_listing(session, kind=kind, status=status)
         if as_json:
             emit_json([document_dict(d) for d in rows])
             return

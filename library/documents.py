@@ -51,7 +51,7 @@ def document_dict(doc: Document, *, with_text: bool = False) -> dict:
     return data
 
 
-def list_documents(
+def staff_listing(
     session: Session,
     *,
     kind: str | None = None,
@@ -59,6 +59,10 @@ def list_documents(
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[int, list[Document]]:
+    """Every document in id order, whatever its status: what staff and scripts list (`docs list`).
+
+    The public lists are another question (newest first, current only): `listings.list_documents`.
+    """
     stmt = select(Document)
     if kind:
         stmt = stmt.where(Document.kind == kind)
