@@ -5,9 +5,8 @@ the title and (through the promulgation lines) in the issuer, a 文号 of its ow
 and a line of text of its own in the body; a metadata.csv at the top carries the new titles.
 Copy 0 alone is the x1 library, copies 0-9 the x10 one, so the two differ only in size.
 For each: `policylib ingest FOLDER` (which also builds the index) and `policylib reindex --full`
-timed as commands, with the peak memory of the whole process tree, then (when
-bench/province_search.py is there) its `measure(home, backend, database_url)` for search over
-HTTP. The figure that matters is the ratio x10/x1 in the same run (the machine is shared: the load
+timed as commands, with the peak memory of the whole process tree, then
+bench/province_search.py's `measure(home, backend, database_url)` for search over HTTP. The figure that matters is the ratio x10/x1 in the same run (the machine is shared: the load
 average is recorded beside every figure). Targets: ingest x10 <= 12 x the x1 time with bounded
 memory, `reindex --full` at x10 <= 240 s on 2 cores.
 
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import re
@@ -32,7 +30,8 @@ import time
 from pathlib import Path
 
 import tomli_w
-from _common import ROOT, require_lawref, write_results
+from _common import require_lawref, write_results
+from province_search import measure as measure_search
 
 POLICYLIB = Path(sys.executable).parent / "policylib"
 PG_SERVER = os.environ.get(
@@ -194,17 +193,6 @@ def make_home(home: Path, corpus: Path, backend: str, label: str, fresh: bool) -
     return database_url
 
 
-def _search_measure():
-    """bench/province_search.py's `measure`, when that script is there."""
-    path = ROOT / "bench" / "province_search.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("province_search", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, "measure", None)
-
-
 def _last_reindex_timings(home: Path) -> dict:
     """The phase timings of the home's latest weekly-run report (logs/reindex-*.json)."""
     reports = sorted((home / "logs").glob("reindex-*.json"), key=lambda p: p.stat().st_mtime)
@@ -257,10 +245,9 @@ def measure_scale(work: Path, lawref: Path, copies: int, backend: str, args) -> 
         figures["reindex_full"]["phases"] = _last_reindex_timings(home)
         print(f"[{backend} {label}] reindex --full {figures['reindex_full']}", flush=True)
     figures["documents"] = _documents(database_url)
-    measure = None if args.skip_search else _search_measure()
-    if measure is not None:
+    if not args.skip_search:
         print(f"[{backend} {label}] search ...", flush=True)
-        figures["search"] = measure(home, backend, database_url)
+        figures["search"] = measure_search(home, backend, database_url)
     figures["load_after"] = round(os.getloadavg()[0], 2)
     return figures
 
