@@ -9,7 +9,6 @@ the search index after their commit.
 
 from __future__ import annotations
 
-import re
 from math import ceil
 
 from flask import (
@@ -25,6 +24,7 @@ from flask import (
 from library import checkqueue, corrections, linking, upload_batches
 from library.documents import document_kind, interprets
 from library.ingest import SUPPORTED_SUFFIXES
+from library.inputs import parse_id
 from library.intake import edit_view
 
 from .auth import actor_name, require_role
@@ -37,7 +37,6 @@ from .respond import respond
 bp = Blueprint("intake", __name__, url_prefix="/legal/intake")
 
 QUEUE_PER_PAGE = 50
-_ID = re.compile(r"[1-9][0-9]{0,17}")
 OUTCOME_LABELS = {
     "pending": "等待中",
     "added": "新增",
@@ -73,9 +72,10 @@ def reason_label(code: str) -> str:
 def _form_id(name: str) -> int:
     """A positive id from a form field, strictly digits; anything else is a 400 naming the field."""
     raw = (request.form.get(name) or "").strip()
-    if not _ID.fullmatch(raw):
+    value = parse_id(raw)
+    if value is None:
         abort(400, description=f"“{name}”应为文件编号（正整数），收到“{raw[:20]}”。")
-    return int(raw)
+    return value
 
 
 def _reason() -> str:
