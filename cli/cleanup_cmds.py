@@ -15,7 +15,7 @@ from library.cleanup import (
     preview_file,
     undo_batch,
 )
-from library.models import STATUS_LABELS
+from library.status_labels import status_label
 
 from . import pass_lib
 from ._actor import cli_actor
@@ -38,7 +38,7 @@ def _print_rows(rows: list[dict]) -> None:
     for r in rows:
         target = f"#{r['document_id']}" if r["document_id"] else "—"
         change = (
-            f"{STATUS_LABELS.get(r['old_status'], '—')} → {r['new_status_label']}"
+            f"{status_label(r['old_status']) or '—'} → {r['new_status_label']}"
             if r["match"] == "matched"
             else ""
         )

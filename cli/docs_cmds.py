@@ -7,6 +7,7 @@ import click
 from library import checkqueue, corrections, linking
 from library.documents import document_dict, staff_listing
 from library.models import STATUS_LABELS, Document
+from library.status_labels import status_label
 
 from . import pass_lib
 from ._actor import cli_actor
@@ -32,7 +33,7 @@ def list_cmd(lazy, kind: str | None, status: str | None, as_json: bool) -> None:
             return
         for d in rows:
             number = d.doc_number or "—"
-            click.echo(f"#{d.id}\t{STATUS_LABELS.get(d.status, d.status)}\t{number}\t{d.title}")
+            click.echo(f"#{d.id}\t{status_label(d.status)}\t{number}\t{d.title}")
         click.echo(f"共 {total} 件")
 
 

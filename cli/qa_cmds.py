@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from library.models import QA_STATUS_LABELS, QA_STATUSES, Document
+from library.models import QA_STATUSES, Document
 from library.qa import stats as qa_stats
 from library.qa.entries import (
     TOPIC_MAX,
@@ -32,6 +32,7 @@ from library.qa.workflow import (
     review_queue,
     versions,
 )
+from library.status_labels import status_label
 
 from . import pass_lib
 from ._actor import cli_actor
@@ -90,7 +91,7 @@ def list_cmd(lazy, status: str | None, topic: str | None, as_json: bool) -> None
         return
     for e in items:
         click.echo(
-            f"#{e['id']:<5} {QA_STATUS_LABELS[e['status']]:<4} {e['topic'] or '-':<6} "
+            f"#{e['id']:<5} {status_label(e['status'], 'qa'):<4} {e['topic'] or '-':<6} "
             f"{e['external_id'] or '-':<16} {e['question']}"
         )
     click.echo(f"共 {total} 条")
@@ -190,7 +191,7 @@ def _run(lazy, work) -> None:
         entry = commit_and_index(lazy.get(), work)
     except QAError as exc:
         fail(str(exc))
-    click.echo(f"#{entry.id} → {QA_STATUS_LABELS[entry.status]}")
+    click.echo(f"#{entry.id} → {status_label(entry.status, 'qa')}")
 
 
 @review.command("approve")

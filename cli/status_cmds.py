@@ -7,6 +7,7 @@ from datetime import date
 import click
 
 from library.models import STATUS_LABELS
+from library.status_labels import status_label
 from library.validity.common import ValidityError
 from library.validity.dates import apply_due_transitions
 from library.validity.history import change_dict, status_history
@@ -70,8 +71,8 @@ def set_cmd(
         emit_json(change_dict(change))
         return
     click.echo(
-        f"文件 #{doc_id}：{STATUS_LABELS.get(change.old_status, change.old_status)} → "
-        f"{STATUS_LABELS[change.new_status]}（自 {change.since}）"
+        f"文件 #{doc_id}：{status_label(change.old_status)} → "
+        f"{status_label(change.new_status)}（自 {change.since}）"
     )
 
 
@@ -88,7 +89,7 @@ def apply_due(lazy, today, as_json: bool) -> None:
         return
     for t in done:
         click.echo(
-            f"#{t.document_id}\t{STATUS_LABELS[t.old_status]} → {STATUS_LABELS[t.new_status]}"
+            f"#{t.document_id}\t{status_label(t.old_status)} → {status_label(t.new_status)}"
             f"\t{t.reason}\t{t.title}"
         )
     click.echo(f"{day.isoformat()}：共 {len(done)} 件变更")

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from parsers.docnumber import find_doc_numbers, normalize_doc_number
 
 from .inputs import parse_whole
-from .models import STATUS_LABELS, STATUSES
+from .models import STATUSES
+from .status_labels import status_label
 
 if TYPE_CHECKING:
     from indexer import SearchQuery
@@ -56,7 +57,7 @@ def facet_label(facet: str, value: str) -> str:
     if facet == "kind":
         return KIND_LABELS.get(value, value)
     if facet == "status":
-        return STATUS_LABELS.get(value, value)
+        return status_label(value)
     return value
 
 

@@ -33,6 +33,7 @@ from library import cleanup, exports, status_changes
 from library import documents as documents_
 from library.inputs import parse_id, parse_whole
 from library.models import STATUS_LABELS
+from library.status_labels import status_label
 from library.validity.common import ValidityError, status_counts
 from library.validity.dates import last_due_run
 from library.validity.proposals import (
@@ -191,7 +192,7 @@ def status_submit(doc_id: int) -> Response | str | tuple[str, int]:
     except ValidityError as exc:
         form.status.errors = [str(exc)]
         return render_template("legal/status_form.html", doc=data, form=form), 400
-    flash(f"已将文件 #{doc_id} 变更为“{STATUS_LABELS[form.status.data]}”。", "ok")
+    flash(f"已将文件 #{doc_id} 变更为“{status_label(form.status.data)}”。", "ok")
     return redirect(url_for("legal.status_page", doc_id=doc_id), code=303)
 
 
@@ -365,7 +366,7 @@ def proposal_confirm(proposal_id: int) -> Response:
     except ValidityError as exc:
         flash(str(exc), "error")
     else:
-        label = STATUS_LABELS[change.new_status]
+        label = status_label(change.new_status)
         flash(f"已采纳建议 #{proposal_id}：文件 #{change.document_id} 变更为“{label}”。", "ok")
     return redirect(url_for("legal.proposals"), code=303)
 

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from indexer.records import CURRENT_STATUSES
 
 from .. import audit
-from ..models import STATUS_LABELS, Document, QABasis, QAEntry
+from ..models import Document, QABasis, QAEntry
+from ..status_labels import status_label
 
 
 def on_document_status_changed(session: Session, document_id: int, actor: str) -> list[int]:
@@ -27,7 +28,7 @@ def on_document_status_changed(session: Session, document_id: int, actor: str) -
     )
     flagged = []
     for entry in session.scalars(stmt).unique():
-        reason = f"依据文件《{doc.title}》已变为“{STATUS_LABELS.get(doc.status, doc.status)}”"
+        reason = f"依据文件《{doc.title}》已变为“{status_label(doc.status)}”"
         audit.record(
             session,
             actor=actor,
