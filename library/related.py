@@ -58,8 +58,10 @@ def related_links(session: Session, doc_ids: set[int], qa_ids: set[int]) -> dict
         targets = {d.interprets_id for d in docs.values() if d.interprets_id}
         explained = {d.id: d for d in session.execute(links.where(Document.id.in_(targets)))}
         interpretations: dict[int, list[Row]] = {}
-        stmt = links.where(Document.interprets_id.in_(doc_ids)).order_by(Document.id)
-        for interp in session.execute(stmt):
+        # Sorted here, not by ORDER BY id: with it SQLite walks the whole table in id order
+        # rather than the interprets_id index (34 ms instead of 0.2 at lawref x10).
+        stmt = links.where(Document.interprets_id.in_(doc_ids))
+        for interp in sorted(session.execute(stmt), key=lambda row: row.id):
             interpretations.setdefault(interp.interprets_id, []).append(interp)
         qa_by_doc: dict[int, list[Row]] = {}
         stmt = (

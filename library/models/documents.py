@@ -42,7 +42,7 @@ class Document(Base):
     warnings: Mapped[list] = mapped_column(default=list)
     # Set when pages were read by OCR: pages, ocr_pages, mean_confidence, engine.
     ocr: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
-    interprets_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    interprets_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     # What the interpretation names as its document (title and/or 文号) until that document arrives.
     interprets_ref: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
     source_file: Mapped[str] = mapped_column(String(500), default="")
@@ -121,3 +121,12 @@ class DocumentRevision(Base):
 
 
 Index("ix_documents_kind_status", Document.kind, Document.status)
+# Partial: most documents interpret nothing, and a full index's statistics count all their NULLs
+# as one value, so after ANALYZE SQLite thought every lookup matched the whole table and scanned
+# it (34 ms a search page at lawref x10 instead of 0.2 ms).
+Index(
+    "ix_documents_interprets_id",
+    Document.interprets_id,
+    sqlite_where=Document.interprets_id.is_not(None),
+    postgresql_where=Document.interprets_id.is_not(None),
+)
