@@ -37,6 +37,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
+from whoosh.reading import ReaderClosed
 from whoosh.searching import Searcher
 
 from ..analyzer import Analyzer
@@ -180,7 +181,8 @@ class SearchIndex:
     def close(self) -> None:
         with self._lock:
             for searcher in list(self._searchers):
-                searcher.close()
+                with contextlib.suppress(ReaderClosed):  # closed by a failed read already
+                    searcher.close()
             self._searchers = weakref.WeakSet()
             self._local = threading.local()
             self._ix = self._gen = self._stamp = None
@@ -309,6 +311,7 @@ class SearchIndex:
     def _drop_searcher(self) -> None:
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
+            self._searchers.discard(searcher)  # close() must not close it a second time
             with contextlib.suppress(Exception):  # it is being thrown away
                 searcher.close()
         self._local.searcher = None

@@ -6,11 +6,10 @@ snippets (`indexer.snippets`).
 from __future__ import annotations
 
 import math
-import threading
-from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections import Counter
 
-from whoosh import collectors, scoring, sorting
+import numpy as np
+from whoosh import scoring, sorting
 from whoosh.query import And, Every, Or, Query, Term
 from whoosh.searching import Searcher
 
@@ -30,31 +29,20 @@ from ..records import CURRENT_STATUSES
 from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
 from .whoosh_query import build_query
+from .whoosh_scores import score_all
+from .whoosh_segments import SegmentFacts, field_lengths, segment_facts
 
-_BITS_KEPT = 5000  # word bit sets kept per searcher and per segment
-_SEGMENTS_KEPT = 32  # segments whose facts are kept (`_SegmentFacts`)
+_BITS_KEPT = 5000  # word bit sets kept per searcher
 
 
 class Weighting(scoring.BM25F):
-    """BM25F reading field lengths from a list kept per segment instead of a column lookup per
-    posting (a third of the cost of scoring a query in Whoosh's own scorer)."""
+    """BM25F reading field lengths from a list kept per segment (`field_lengths`)."""
 
     def scorer(self, searcher, fieldname, text, qf=1):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(scorer, scoring.BM25FScorer):
-            scorer.dfl = _field_lengths(searcher.reader(), fieldname).__getitem__
+            scorer.dfl = field_lengths(searcher.reader(), fieldname).__getitem__
         return scorer
-
-
-def _field_lengths(reader, fieldname: str) -> list[int]:
-    facts = _segment_facts(reader)
-    cache: dict = facts.lengths if facts else reader.__dict__.setdefault("_policylib_lengths", {})
-    lengths = cache.get(fieldname)
-    if lengths is None:
-        lengths = cache[fieldname] = [
-            reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())
-        ]
-    return lengths
 
 
 # BM25F with the shared constants (`indexer.ranking`; the PostgreSQL backend scores with them too).
@@ -84,19 +72,10 @@ def _no_facets() -> dict[str, list[tuple[str, int]]]:
     return {name: [] for name in FACET_FIELDS}
 
 
-class _TopAndAll(collectors.TopCollector):
-    """The top N by score, and the set of every match (for the total and the facet counts)
-    gathered in the same pass; Whoosh's own collector would run the query a second time."""
-
-    def _collect(self, global_docnum: int, score: float) -> float:
-        self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
-
-
-def _allowed_docs(searcher: Searcher, query: Query | None) -> set[int] | None:
-    """The documents a filter allows, computed once per searcher (a searcher sees a fixed set of
-    documents) instead of walking the filter's postings on every search; from the sets of each
-    segment, which outlive the searcher (`_SegmentFacts`)."""
+def _allowed_docs(searcher: Searcher, query: Query | None) -> tuple[set[int], np.ndarray] | None:
+    """The documents a filter allows, as a set and as a mask over document numbers, computed
+    once per searcher (a searcher sees a fixed set of documents) instead of walking the filter's
+    postings on every search; from the sets of each segment, which outlive the searcher."""
     if query is None:
         return None
     cache: dict = searcher.__dict__.setdefault("_policylib_filters", {})
@@ -105,16 +84,18 @@ def _allowed_docs(searcher: Searcher, query: Query | None) -> set[int] | None:
         if len(cache) > 64:
             cache.clear()
         allowed: set[int] = set()
-        for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+        for sub, offset in searcher.leaf_searchers():
             docs = _segment_filter(sub, query, key)
             allowed.update(docs if not offset else (d + offset for d in docs))
-        cache[key] = allowed
+        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+        mask[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
+        cache[key] = (allowed, mask)
     return cache[key]
 
 
 def _segment_filter(sub: Searcher, query: Query, key: str) -> set[int]:
     reader = sub.reader()
-    facts = _segment_facts(reader)
+    facts = segment_facts(reader)
     if facts is None:
         return set(query.docs(sub))
     found = facts.filters.get(key)
@@ -142,26 +123,23 @@ def run_search(searcher: Searcher, analyzer: Analyzer, request: SearchQuery) -> 
     by_date = request.sort == "date" or plan.empty
     wanted = page * per_page
     allowed = _allowed_docs(searcher, visibility_filter(request))
-    if allowed is not None and not allowed:  # Whoosh reads an empty filter as "no filter"
+    if allowed is not None and not allowed[0]:  # Whoosh reads an empty filter as "no filter"
         return SearchResults(0, [], _no_facets(), page, per_page, plan.analysed_terms())
     if by_date:
         results = searcher.search(
             query,
-            filter=allowed,
+            filter=allowed[0] if allowed else None,
             limit=wanted,
             sortedby=sorting.FieldFacet("sort_date", reverse=True),
         )
         ranked = [(0.0, docnum) for _, docnum in results.top_n]
-        matched = results.docs()
+        matched = np.fromiter(results.docs(), dtype=np.int64)
     else:
-        top = _TopAndAll(limit=max(wanted, RERANK_WINDOW), usequality=False)
-        top.replace = 0  # no block-quality skipping: re-planning the matcher tree only costs
-        searcher.search_with_collector(
-            query, collectors.FilterCollector(top, allow=allowed) if allowed is not None else top
-        )
-        ranked = [(score, docnum) for score, docnum in top.results().top_n]
+        found = score_all(searcher, query, WEIGHTING)
+        mask = found.mask if allowed is None else found.mask & allowed[1]
+        matched = np.flatnonzero(mask)
+        ranked = _best(matched, found.scores[matched], max(wanted, RERANK_WINDOW))
         ranked = _rerank(searcher, analyzer, plan, ranked[:RERANK_WINDOW]) + ranked[RERANK_WINDOW:]
-        matched = top.docset
     terms = plan.highlight_terms()
     hits = [
         _hit(searcher, docnum, score, terms) for score, docnum in ranked[wanted - per_page : wanted]
@@ -170,93 +148,25 @@ def run_search(searcher: Searcher, analyzer: Analyzer, request: SearchQuery) -> 
     return SearchResults(len(matched), hits, facets, page, per_page, plan.analysed_terms())
 
 
-def _text(value: object) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return "" if value is None else str(value)
-
-
-class _SegmentFacts:
-    """What search reads about one segment, kept for as long as the segment is live: its
-    columns, field lengths, filter sets and word bit sets.
-
-    A segment's documents never change; a write adds a segment (a status change: one record)
-    and marks the replaced copy deleted in an old one, and deletions only grow. So the facts of
-    the unchanged segments stay true across generations, filter sets and bit sets need only the
-    new deletions taken out, and the first search after a write costs by the write, not by the
-    corpus (lawref x10: 1.5 s before)."""
-
-    def __init__(self, reader) -> None:
-        n = reader.doc_count_all()
-
-        def values(name: str) -> list:
-            # Per segment: Whoosh's multi-segment column reader mis-numbers documents when a
-            # segment has no value at all for the field (no column file written).
-            if not reader.has_column(name):
-                return [None] * n
-            column = reader.column_reader(name)
-            return [column[i] for i in range(n)]
-
-        self.facet_values = {name: [_text(v) for v in values(name)] for name in FACET_FIELDS}
-        self.title_key = [_text(v) for v in values("title_key")]
-        self.sort_date = [int(v or 0) for v in values("sort_date")]
-        self.lengths: dict[str, list[int]] = {}
-        self.filters: dict[str, tuple[set[int], int]] = {}
-        self.bits: dict[tuple[str, str], tuple[int, int]] = {}
-
-    def bits_of(self, reader, fieldname: str, word: str) -> int:
-        """The segment's live records holding the word, as a bit set."""
-        key = (fieldname, word)
-        deleted = reader.deleted_docs_set
-        found = self.bits.get(key)
-        if found is None:
-            bits = 0
-            if key in reader:
-                for d in reader.postings(fieldname, word).all_ids():
-                    bits |= 1 << d
-            if len(self.bits) >= _BITS_KEPT:
-                self.bits.pop(next(iter(self.bits)))
-        elif found[1] != len(deleted):  # deletions since: they only ever grow
-            bits = found[0]
-            for d in deleted:
-                bits &= ~(1 << d)
-        else:
-            return found[0]
-        self.bits[key] = (bits, len(deleted))
-        return bits
-
-
-_segments: OrderedDict[str, _SegmentFacts] = OrderedDict()
-_segments_lock = threading.Lock()
-
-
-def _segment_facts(reader) -> _SegmentFacts | None:
-    """The facts of a segment reader (None for anything else), made on first use; the least
-    recently used are dropped beyond _SEGMENTS_KEPT (a live index has a handful)."""
-    segment = getattr(reader, "segment", lambda: None)()
-    if segment is None:
-        return None
-    key = segment.segment_id()
-    with _segments_lock:
-        facts = _segments.get(key)
-        if facts is not None:
-            _segments.move_to_end(key)
-            return facts
-    facts = _SegmentFacts(reader)
-    with _segments_lock:
-        facts = _segments.setdefault(key, facts)
-        while len(_segments) > _SEGMENTS_KEPT:
-            _segments.popitem(last=False)
-    return facts
+def _best(docnums: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, int]]:
+    """The `limit` best (score, docnum), highest score first and, on equal scores, the lower
+    document number first (the order Whoosh's top-N collector gives)."""
+    if len(docnums) > limit:
+        keep = np.argpartition(-scores, limit - 1)[:limit]
+        cut = scores[keep].min()
+        keep = np.flatnonzero(scores >= cut)  # every tie at the cut, so the order below decides
+        docnums, scores = docnums[keep], scores[keep]
+    order = np.lexsort((docnums, -scores))[:limit]
+    return [(float(scores[i]), int(docnums[i])) for i in order]
 
 
 class _Columns:
     """Per-document facts of one searcher, so ranking and facet counting never load a stored
-    document: the segments' own (`_SegmentFacts`) joined in document-number order."""
+    document: the segments' own (`SegmentFacts`) joined in document-number order."""
 
     def __init__(self, searcher: Searcher) -> None:
         self._leaves = [
-            (leaf, offset, _segment_facts(leaf) or _SegmentFacts(leaf))
+            (leaf, offset, segment_facts(leaf) or SegmentFacts(leaf))
             for leaf, offset in searcher.reader().leaf_readers()
         ]
         facts = [f for _, _, f in self._leaves]
@@ -300,11 +210,18 @@ class _Columns:
             out = bits if out is None else out & bits
         return out
 
-    def facets(self, docnums: Iterable[int]) -> dict[str, list[tuple[str, int]]]:
-        docnums = list(docnums)
+    def facets(self, docnums: np.ndarray) -> dict[str, list[tuple[str, int]]]:
+        """Each facet's values among `docnums` (sorted document numbers) with their counts,
+        counted per segment over small integer codes."""
         out = {}
-        for name, values in self.facet_values.items():
-            counts = Counter(values[d] for d in docnums)
+        for name in FACET_FIELDS:
+            counts: Counter[str] = Counter()
+            for _, offset, facts in self._leaves:
+                codes, labels = facts.facet_codes(name)
+                local = docnums[(docnums >= offset) & (docnums < offset + len(codes))] - offset
+                for code, count in enumerate(np.bincount(codes[local], minlength=len(labels))):
+                    if count:
+                        counts[labels[code]] += int(count)
             counts.pop("", None)
             out[name] = sorted(counts.items(), key=lambda p: (-p[1], p[0]))
         return out
