@@ -19,6 +19,8 @@ from .related import related_links
 from .search_params import FACETS, KIND_LABELS, SearchParams, facet_label
 from .status_labels import status_label
 
+FACET_VALUES = 30  # values listed per facet; the page shows the first 12
+
 
 def _split_ref(ref: str) -> tuple[str, int]:
     prefix, _, num = ref.partition(":")
@@ -65,6 +67,13 @@ def search(lib: Library, params: SearchParams) -> dict:
                 or {"interprets": None, "interpretations": [], "qa": [], "bases": []},
             }
         )
+    facets = {
+        name: [
+            (v, n) for v, n in found.facets.get(name, []) if name != "status" or v in STATUS_LABELS
+        ]
+        for name in FACETS
+        if name in found.facets
+    }
     total = found.total - dropped
     pages = max(1, -(-total // params.per_page))
     return {
@@ -77,13 +86,20 @@ def search(lib: Library, params: SearchParams) -> dict:
         "total": total,
         "terms": list(found.terms or []),
         "results": results,
-        "facets": {
-            name: [
-                {"value": str(value), "label": facet_label(name, str(value)), "count": count}
-                for value, count in found.facets.get(name, [])
-                if name != "status" or value in STATUS_LABELS
-            ]
-            for name in FACETS
-            if name in found.facets
+        "facets": {name: _facet(name, values) for name, values in facets.items()},
+        "facets_more": {
+            name: len(values) - FACET_VALUES
+            for name, values in facets.items()
+            if len(values) > FACET_VALUES
         },
     }
+
+
+def _facet(name: str, values: list[tuple[object, int]]) -> list[dict]:
+    """A facet's first FACET_VALUES values by count (a province has hundreds of issuers: listing
+    them all made a page of ten hits 100 kB of JSON). Chosen values are always among them: a
+    facet is counted over the filtered matches, and at most MAX_FILTER_VALUES (20) are chosen."""
+    return [
+        {"value": str(value), "label": facet_label(name, str(value)), "count": count}
+        for value, count in values[:FACET_VALUES]
+    ]
