@@ -17,6 +17,7 @@ from indexer.records import CURRENT_STATUSES
 from .core import Library
 from .listings import document_row, filed_date
 from .models import Document
+from .models.documents import filed_order
 from .search_params import FACETS, SearchParams, facet_label
 
 FACET_LIMIT = 30
@@ -87,7 +88,7 @@ def browse(lib: Library, params: SearchParams) -> dict:
         rows = session.execute(
             select(*columns)
             .where(*where)
-            .order_by(filed_date().desc().nulls_last(), Document.id.desc())
+            .order_by(filed_order().desc(), Document.id.desc())
             .offset((params.page - 1) * params.per_page)
             .limit(params.per_page)
         ).all()

@@ -12,6 +12,7 @@ from indexer.records import CURRENT_STATUSES
 
 from .core import Library
 from .models import Document, QAEntry
+from .models.documents import filed_order
 from .related import doc_link
 from .search_params import DEFAULT_PER_PAGE, PUBLIC_QA_STATUSES
 
@@ -22,7 +23,7 @@ def _iso(value: date | None) -> str | None:
 
 def filed_date() -> ColumnElement:
     """The date a reader files a document under: published, else signed, else effective (the
-    index's year facet reads the same); lists run newest first by it."""
+    index's year facet reads the same); lists run newest first by it (`filed_order`)."""
     return func.coalesce(Document.published_date, Document.signed_date, Document.effective_date)
 
 
@@ -49,7 +50,7 @@ def list_documents(
     with lib.db.session() as session:
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = session.scalars(
-            stmt.order_by(filed_date().desc().nulls_last(), Document.id.desc())
+            stmt.order_by(filed_order().desc(), Document.id.desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
         ).all()

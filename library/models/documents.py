@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -120,7 +130,21 @@ class DocumentRevision(Base):
     document: Mapped[Document] = relationship(back_populates="revisions")
 
 
+def filed_order() -> ColumnElement:
+    """The public listings' order, newest filed first: published, else signed, else effective
+    date, and undated documents last (a floor date instead of NULLS LAST, which SQLite refuses
+    in an index), so one index serves both databases."""
+    return func.coalesce(
+        Document.published_date,
+        Document.signed_date,
+        Document.effective_date,
+        literal_column("'0001-01-01'"),
+    )
+
+
 Index("ix_documents_kind_status", Document.kind, Document.status)
+# With it the home page reads ten rows instead of sorting the library (lawref x10: 107 -> 0.3 ms).
+Index("ix_documents_filed", filed_order().desc(), Document.id.desc())
 # Partial: most documents interpret nothing, and a full index's statistics count all their NULLs
 # as one value, so after ANALYZE SQLite thought every lookup matched the whole table and scanned
 # it (34 ms a search page at lawref x10 instead of 0.2 ms).
