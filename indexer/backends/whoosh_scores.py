@@ -36,14 +36,16 @@ class Matches:
         self.scores = np.zeros(size, dtype=np.float64)
 
 
-def score_all(searcher: Searcher, query: Query, weighting) -> Matches:
-    """Every document `query` matches in `searcher`, with the score Whoosh would give it."""
+def score_all(searcher: Searcher, query: Query) -> Matches:
+    """Every document `query` matches in `searcher`, with the score Whoosh would give it with
+    the searcher's weighting (BM25F)."""
+    weighting = searcher.weighting
     size = searcher.doc_count_all()
     if isinstance(query, Or) and query.matcher_type == Or.ARRAY_MATCHER and query.boost == 1.0:
         return _union(searcher, query.subqueries, weighting, size)
     if isinstance(query, AndMaybe):
         required = _by_matcher(searcher, query.a, size)
-        optional = score_all(searcher, query.b, weighting)
+        optional = score_all(searcher, query.b)
         # a document the optional part also matches gets both scores, as AndMaybeMatcher adds them
         both = required.mask & optional.mask
         required.scores[both] += optional.scores[both]

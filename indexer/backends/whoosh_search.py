@@ -9,7 +9,7 @@ import math
 from collections import Counter
 
 import numpy as np
-from whoosh import scoring, sorting
+from whoosh import scoring
 from whoosh.query import And, Every, Or, Query, Term
 from whoosh.searching import Searcher
 
@@ -72,10 +72,10 @@ def _no_facets() -> dict[str, list[tuple[str, int]]]:
     return {name: [] for name in FACET_FIELDS}
 
 
-def _allowed_docs(searcher: Searcher, query: Query | None) -> tuple[set[int], np.ndarray] | None:
-    """The documents a filter allows, as a set and as a mask over document numbers, computed
-    once per searcher (a searcher sees a fixed set of documents) instead of walking the filter's
-    postings on every search; from the sets of each segment, which outlive the searcher."""
+def _allowed_docs(searcher: Searcher, query: Query | None) -> np.ndarray | None:
+    """The documents a filter allows, as a mask over document numbers, computed once per
+    searcher (a searcher sees a fixed set of documents) instead of walking the filter's postings
+    on every search; from the sets of each segment, which outlive the searcher."""
     if query is None:
         return None
     cache: dict = searcher.__dict__.setdefault("_policylib_filters", {})
@@ -83,13 +83,11 @@ def _allowed_docs(searcher: Searcher, query: Query | None) -> tuple[set[int], np
     if key not in cache:
         if len(cache) > 64:
             cache.clear()
-        allowed: set[int] = set()
+        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
         for sub, offset in searcher.leaf_searchers():
             docs = _segment_filter(sub, query, key)
-            allowed.update(docs if not offset else (d + offset for d in docs))
-        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
-        mask[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
-        cache[key] = (allowed, mask)
+            mask[np.fromiter(docs, dtype=np.int64, count=len(docs)) + offset] = True
+        cache[key] = mask
     return cache[key]
 
 
@@ -123,21 +121,13 @@ def run_search(searcher: Searcher, analyzer: Analyzer, request: SearchQuery) -> 
     by_date = request.sort == "date" or plan.empty
     wanted = page * per_page
     allowed = _allowed_docs(searcher, visibility_filter(request))
-    if allowed is not None and not allowed[0]:  # Whoosh reads an empty filter as "no filter"
-        return SearchResults(0, [], _no_facets(), page, per_page, plan.analysed_terms())
     if by_date:
-        results = searcher.search(
-            query,
-            filter=allowed[0] if allowed else None,
-            limit=wanted,
-            sortedby=sorting.FieldFacet("sort_date", reverse=True),
-        )
-        ranked = [(0.0, docnum) for _, docnum in results.top_n]
-        matched = np.fromiter(results.docs(), dtype=np.int64)
+        mask = _live(searcher) if isinstance(query, Every) else score_all(searcher, query).mask
+        matched = np.flatnonzero(mask if allowed is None else mask & allowed)
+        ranked = _newest(matched, _columns(searcher).sort_dates, wanted)
     else:
-        found = score_all(searcher, query, WEIGHTING)
-        mask = found.mask if allowed is None else found.mask & allowed[1]
-        matched = np.flatnonzero(mask)
+        found = score_all(searcher, query)
+        matched = np.flatnonzero(found.mask if allowed is None else found.mask & allowed)
         ranked = _best(matched, found.scores[matched], max(wanted, RERANK_WINDOW))
         ranked = _rerank(searcher, analyzer, plan, ranked[:RERANK_WINDOW]) + ranked[RERANK_WINDOW:]
     terms = plan.highlight_terms()
@@ -146,6 +136,25 @@ def run_search(searcher: Searcher, analyzer: Analyzer, request: SearchQuery) -> 
     ]
     facets = _columns(searcher).facets(matched)
     return SearchResults(len(matched), hits, facets, page, per_page, plan.analysed_terms())
+
+
+def _newest(docnums: np.ndarray, sort_dates: np.ndarray, limit: int) -> list[tuple[float, int]]:
+    """The `limit` newest, and on equal dates the lower document number first (the order of
+    Whoosh's sorting collector)."""
+    order = np.lexsort((docnums, -sort_dates[docnums]))[:limit]
+    return [(0.0, int(docnums[i])) for i in order]
+
+
+def _live(searcher: Searcher) -> np.ndarray:
+    """Every document not deleted, as a mask, once per searcher."""
+    mask = searcher.__dict__.get("_policylib_live")
+    if mask is None:
+        mask = np.ones(searcher.doc_count_all(), dtype=bool)
+        for sub, offset in searcher.leaf_searchers():
+            deleted = sub.reader().deleted_docs_set
+            mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
+        searcher.__dict__["_policylib_live"] = mask
+    return mask
 
 
 def _best(docnums: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, int]]:
@@ -175,6 +184,7 @@ class _Columns:
         }
         self.title_key = [v for f in facts for v in f.title_key]
         self.sort_date = [v for f in facts for v in f.sort_date]
+        self.sort_dates = np.asarray(self.sort_date, dtype=np.int64)
         self._places: dict[str, str] = {}
         self._bits: dict[tuple[str, str], int] = {}
 

@@ -13,7 +13,6 @@ from indexer.backends.whoosh import SearchIndex
 from indexer.backends.whoosh_phrase import ExactPhrase
 from indexer.backends.whoosh_query import build_query
 from indexer.backends.whoosh_scores import score_all
-from indexer.backends.whoosh_search import WEIGHTING
 from indexer.query import plan_query
 from tests.indexer.conftest import record, seed_records
 
@@ -69,7 +68,7 @@ def _whoosh(searcher, query) -> dict[int, float]:
 
 
 def _arrays(searcher, query) -> dict[int, float]:
-    found = score_all(searcher, query, WEIGHTING)
+    found = score_all(searcher, query)
     return {int(d): float(found.scores[d]) for d in found.mask.nonzero()[0]}
 
 
