@@ -21,7 +21,7 @@ from whoosh.query import And, AndMaybe, Or, Query, Term
 from whoosh.searching import Searcher
 
 from .whoosh_phrase import ExactPhrase
-from .whoosh_segments import field_lengths_array
+from .whoosh_segments import deleted_docs, field_lengths_array
 
 _POSTINGS_BYTES = 96 * 1024 * 1024  # postings kept per process, least recently used dropped
 
@@ -67,7 +67,7 @@ def _union(searcher: Searcher, parts: list[Query], weighting, size: int) -> Matc
             if scored is not None:
                 out.scores[scored[0] + offset] += scored[1]
     for sub, offset in searcher.leaf_searchers():
-        deleted = sub.reader().deleted_docs_set
+        deleted = deleted_docs(sub.reader())
         if deleted:
             out.scores[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = 0.0
     out.mask = out.scores > 0

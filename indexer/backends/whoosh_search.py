@@ -30,7 +30,7 @@ from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
 from .whoosh_query import build_query
 from .whoosh_scores import score_all
-from .whoosh_segments import SegmentFacts, field_lengths, segment_facts
+from .whoosh_segments import SegmentFacts, deleted_docs, field_lengths, segment_facts
 
 _BITS_KEPT = 5000  # word bit sets kept per searcher
 
@@ -151,7 +151,7 @@ def _live(searcher: Searcher) -> np.ndarray:
     if mask is None:
         mask = np.ones(searcher.doc_count_all(), dtype=bool)
         for sub, offset in searcher.leaf_searchers():
-            deleted = sub.reader().deleted_docs_set
+            deleted = deleted_docs(sub.reader())
             mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
         searcher.__dict__["_policylib_live"] = mask
     return mask

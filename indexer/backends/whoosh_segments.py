@@ -107,6 +107,11 @@ def segment_facts(reader) -> SegmentFacts | None:
     return facts
 
 
+def deleted_docs(reader) -> frozenset[int] | set[int]:
+    """A reader's deleted documents (an empty index's reader has no such set)."""
+    return reader.deleted_docs_set if reader.has_deletions() else frozenset()
+
+
 def field_lengths(reader, fieldname: str) -> list[int]:
     """Each document's length in a field, for BM25F: one list per segment instead of a column
     lookup per posting (a third of the cost of scoring in Whoosh's own scorer)."""

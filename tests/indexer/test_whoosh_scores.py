@@ -139,3 +139,14 @@ def test_a_deleted_record_is_never_a_match(index: SearchIndex) -> None:
     assert index._read(holds)
     index.delete([gone.id])
     assert not index._read(holds)
+
+
+def test_an_empty_index_answers_every_kind_of_search(
+    make_index: Callable[..., SearchIndex],
+) -> None:
+    from tests.indexer.conftest import query
+
+    empty = make_index()
+    for request in (query(""), query("政务公开"), query("政务公开", sort="date")):
+        found = empty.search(request)
+        assert (found.total, found.hits) == (0, [])
