@@ -37,7 +37,7 @@ from .core import Library
 from .corrections import keep_corrections
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
 from .ocr_cache import OcrDirCache
-from .private_files import copy_private, private_dir
+from .private_files import copy_private, private_dir, write_private
 from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
 from .validity.proposals import propose_replacements
@@ -207,11 +207,16 @@ class OcrJob:
     max_pages: int
     page_timeout_s: float
     cache_dir: str
+    # Where a searchable PDF of each scan goes (the originals folder), "" for none.
+    searchable_dir: str = ""
 
     @classmethod
     def from_settings(cls, lib: Library) -> OcrJob:
         s = lib.settings
-        return cls(s.ocr, s.ocr_max_pages, float(s.ocr_page_timeout_s), str(s.ocr_cache_dir))
+        searchable = str(s.originals_dir) if s.searchable_pdf else ""
+        return cls(
+            s.ocr, s.ocr_max_pages, float(s.ocr_page_timeout_s), str(s.ocr_cache_dir), searchable
+        )
 
 
 def _limit_memory() -> None:
@@ -229,6 +234,7 @@ def _ocr_options(job: OcrJob | None, read: dict[int, list[OcrLine]] | None) -> O
         cache=OcrDirCache(Path(job.cache_dir)) if job.enabled else None,
         split=True,
         read=read,
+        searchable=bool(job.searchable_dir),
     )
 
 
@@ -242,9 +248,16 @@ class _PagesWanted:
 def _parse_job(
     path: str, max_bytes: int, ocr: OcrJob | None = None, read: dict | None = None
 ) -> ParsedDocument | _PagesWanted | str:
-    """Runs in a worker: a ParseError becomes its message so it crosses the process boundary."""
+    """Runs in a worker: a ParseError becomes its message so it crosses the process boundary.
+    A searchable PDF is stored here, so its bytes never cross it."""
     try:
-        return parse_file(Path(path), max_bytes=max_bytes, ocr=_ocr_options(ocr, read))
+        parsed = parse_file(Path(path), max_bytes=max_bytes, ocr=_ocr_options(ocr, read))
+        if parsed.searchable_pdf and ocr and ocr.searchable_dir:
+            store_searchable(
+                Path(ocr.searchable_dir), sha256_file(Path(path)), parsed.searchable_pdf
+            )
+            parsed.searchable_pdf = None
+        return parsed
     except PagesToRead as wanted:
         return _PagesWanted(wanted.pages)
     except ParseError as exc:
@@ -407,6 +420,21 @@ def store_original(lib: Library, path: Path, sha256: str) -> None:
 
 def original_path(lib: Library, sha256: str) -> Path:
     return lib.settings.originals_dir / sha256[:2] / sha256
+
+
+def searchable_path(originals: Path, sha256: str) -> Path:
+    """The searchable PDF of the scan whose original is `sha256`: beside it, named after it."""
+    return originals / sha256[:2] / f"{sha256}.searchable.pdf"
+
+
+def store_searchable(originals: Path, sha256: str, data: bytes) -> None:
+    """Written whole (0600, like the original) or not at all; a later parse of the same file
+    rewrites it, so a parser or engine change reaches it."""
+    dest = searchable_path(originals, sha256)
+    private_dir(dest.parent)
+    tmp = dest.with_suffix(f".{os.getpid()}.part")
+    write_private(tmp, data)
+    os.replace(tmp, dest)
 
 
 def initial_status(parsed: ParsedDocument, today: date) -> tuple[str, str]:

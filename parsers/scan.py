@@ -55,6 +55,8 @@ class OcrOptions:
     split: bool = False
     # Pages read elsewhere (read_page), by page number: the second parse of a split file.
     read: dict[int, list[OcrLine]] | None = None
+    # Also make a searchable PDF of the scan (ParsedDocument.searchable_pdf).
+    searchable: bool = False
 
 
 class PagesToRead(Exception):  # noqa: N818 - a request to the caller, not an error

@@ -23,7 +23,13 @@ from sqlalchemy import func, select
 
 from library.core import Library
 from library.documents import document_dict
-from library.ingest import OcrJob, ingest_paths, original_path, parse_in_workers
+from library.ingest import (
+    OcrJob,
+    ingest_paths,
+    original_path,
+    parse_in_workers,
+    searchable_path,
+)
 from library.models import Document, SourceFile
 from library.ocr_cache import OcrDirCache
 from library.reindex import run_reindex
@@ -209,3 +215,45 @@ def test_a_page_over_its_time_limit_fails_its_file_alone(tmp_path: Path) -> None
     assert isinstance(error, str) and "第1页OCR用了" in error and "ocr_page_timeout_s" in error
     assert results[text].title == "关于做好项目申报工作的通知"
     assert not list((tmp_path / "cache").glob("*/*.json"))
+
+
+def test_searchable_pdf_is_kept_beside_the_original_and_offered_for_download(
+    lib: Library, ocr_scans, tmp_path: Path, samples: Path
+) -> None:
+    """A scan gets a searchable PDF beside its original (0600 like it), offered on the document
+    page next to the original; a text document has none; with `searchable_pdf = false` none is
+    made."""
+    from pdfminer.high_level import extract_text
+
+    with_cache(lib, ocr_scans)
+    folder = copy_scans(ocr_scans, tmp_path / "in", ["redhead.scan.pdf"])
+    shutil.copy(samples / "003_7e78c8e7992595bb.txt", folder / "003.txt")
+    report = ingest_paths(lib, [folder])
+    ids = {Path(f.path).name: f.document_id for f in report.files}
+    with lib.db.session() as session:
+        sha = session.get(Document, ids["redhead.scan.pdf"]).original_sha256
+    stored = searchable_path(lib.settings.originals_dir, sha)
+    assert stored.parent == original_path(lib, sha).parent
+    assert oct(stored.stat().st_mode & 0o777) == "0o600"
+
+    client = create_app(lib).test_client()
+    page = client.get(f"/documents/{ids['redhead.scan.pdf']}").get_data(as_text=True)
+    link = f'href="/documents/{ids["redhead.scan.pdf"]}/searchable.pdf"'
+    assert link in page and "可检索的 PDF" in page
+    got = client.get(f"/documents/{ids['redhead.scan.pdf']}/searchable.pdf")
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    assert "redhead.scan.searchable.pdf" in got.headers["Content-Disposition"]
+    assert scans.REDHEAD["number"] in _fold(extract_text(io.BytesIO(got.data)))
+    api = client.get(f"/api/documents/{ids['redhead.scan.pdf']}").get_json()
+    assert api["searchable_pdf_url"] == f"/documents/{ids['redhead.scan.pdf']}/searchable.pdf"
+
+    text_page = client.get(f"/documents/{ids['003.txt']}").get_data(as_text=True)
+    assert "可检索的 PDF" not in text_page
+    missing = client.get(f"/documents/{ids['003.txt']}/searchable.pdf")
+    assert missing.status_code == 404 and "没有可检索的PDF" in missing.get_data(as_text=True)
+
+    stored.unlink()
+    lib.settings.searchable_pdf = False
+    shutil.copy(folder / "redhead.scan.pdf", tmp_path / "again.pdf")
+    ingest_paths(lib, [tmp_path / "again.pdf"], today=date(2026, 12, 1))
+    assert not stored.exists()
