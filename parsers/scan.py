@@ -209,9 +209,8 @@ def read_page(path: Path, number: int, page_timeout_s: float) -> list[OcrLine]:
     data = path.read_bytes()
     name = f"文件“{path.name}”"
     frames = pdf_frames(data) if detect_format(path, data) == "pdf" else image_frames(data, name)[1]
-    for _, rgb in frames([number]):
-        return recognised(name, number, rgb, page_timeout_s)
-    raise ParseError(f"{name}没有第{number}页，文件可能在导入过程中被改动，请重新导入。")
+    _, rgb = next(iter(frames([number])))
+    return recognised(name, number, rgb, page_timeout_s)
 
 
 def pdf_frames(data: bytes) -> Frames:
