@@ -428,9 +428,11 @@ def searchable_path(originals: Path, sha256: str) -> Path:
 
 
 def store_searchable(originals: Path, sha256: str, data: bytes) -> None:
-    """Written whole (0600, like the original) or not at all; a later parse of the same file
-    rewrites it, so a parser or engine change reaches it."""
+    """Written whole (0600, like the original) or not at all, and once: like the originals it
+    sits with, it is never rewritten, so a backup taken while ingest runs reads it whole."""
     dest = searchable_path(originals, sha256)
+    if dest.exists():
+        return
     private_dir(dest.parent)
     tmp = dest.with_suffix(f".{os.getpid()}.part")
     write_private(tmp, data)
