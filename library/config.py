@@ -72,6 +72,8 @@ class Settings:
     ocr: bool = True
     ocr_max_pages: int = 500  # a scan with more pages to read fails with a message saying so
     ocr_page_timeout_s: int = 120  # CPU seconds; one page taking longer fails its file
+    # Keep a searchable PDF (the scan with its OCR text laid over it) beside each scan's original.
+    searchable_pdf: bool = True
     # Send the session cookie over HTTPS only; turn on behind TLS (POLICYLIB_SECURE_COOKIES=1).
     secure_cookies: bool = False
     # The site is served over HTTPS: Secure cookies plus HSTS (POLICYLIB_HTTPS=1).

@@ -12,7 +12,7 @@ from indexer.records import CURRENT_STATUSES
 from .core import Library
 from .corrections import corrected_fields, correction_history
 from .documents import document_dict
-from .ingest import original_path
+from .ingest import original_path, searchable_path
 from .models import Document
 from .related import doc_link, related_links
 from .search_params import KIND_LABELS
@@ -42,6 +42,27 @@ def original_download(lib: Library, doc_id: int) -> tuple[Path, str] | None:
         return path, (doc.source_file or "").replace("\\", "/").rsplit("/", 1)[-1]
 
 
+def searchable_file(lib: Library, doc: Document) -> Path | None:
+    """The searchable PDF kept beside a scan's original (the scan with its OCR text laid over
+    it), or None: not a scan, or `searchable_pdf = false` when it was read."""
+    if not doc.ocr or not doc.original_sha256:
+        return None
+    path = searchable_path(lib.settings.originals_dir, doc.original_sha256)
+    return path if path.is_file() else None
+
+
+def searchable_download(lib: Library, doc_id: int) -> tuple[Path, str] | None:
+    """The searchable PDF of a document and a name to save it under (the original's stem plus
+    `.searchable.pdf`), or None when there is none."""
+    with lib.db.session() as session:
+        doc = session.get(Document, doc_id)
+        path = searchable_file(lib, doc) if doc else None
+        if doc is None or path is None:
+            return None
+        name = (doc.source_file or "").replace("\\", "/").rsplit("/", 1)[-1]
+        return path, f"{Path(name).stem or 'document'}.searchable.pdf"
+
+
 def document_view(lib: Library, doc_id: int) -> dict | None:
     """The full document object for the document page, `/api/documents/<id>` and the CLI.
 
@@ -66,6 +87,7 @@ def document_view(lib: Library, doc_id: int) -> dict | None:
             "qa": related["qa"],
             "status_history": public_history(session, doc.id),
             "has_original": original_file(lib, doc) is not None,
+            "has_searchable_pdf": searchable_file(lib, doc) is not None,
             # What readers may know of hand corrections: which fields, when, why; never who.
             "corrected_fields": [
                 {k: f.get(k) for k in ("field", "label", "at", "reason")}

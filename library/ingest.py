@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
 import re
 import resource
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -29,14 +29,15 @@ from sqlalchemy.orm import Session
 
 from parsers import ParsedDocument, ParseError, parse_file
 from parsers.docnumber import normalize_doc_number
-from parsers.scan import OcrOptions
+from parsers.ocr import OcrLine
+from parsers.scan import OcrOptions, PagesToRead, read_page
 
 from . import index_backlog, indexing, linking, planner_stats
 from .core import Library
 from .corrections import keep_corrections
 from .models import Document, DocumentRevision, QAEntry, SourceFile, StatusChange
 from .ocr_cache import OcrDirCache
-from .private_files import copy_private, private_dir
+from .private_files import copy_private, private_dir, write_private
 from .qa.extract import drafts_from_interpretation, link_pending_bases
 from .sidecar import Sidecar, load_sidecars
 from .validity.proposals import propose_replacements
@@ -206,45 +207,59 @@ class OcrJob:
     max_pages: int
     page_timeout_s: float
     cache_dir: str
+    # Where a searchable PDF of each scan goes (the originals folder), "" for none.
+    searchable_dir: str = ""
 
     @classmethod
     def from_settings(cls, lib: Library) -> OcrJob:
         s = lib.settings
-        return cls(s.ocr, s.ocr_max_pages, float(s.ocr_page_timeout_s), str(s.ocr_cache_dir))
+        searchable = str(s.originals_dir) if s.searchable_pdf else ""
+        return cls(
+            s.ocr, s.ocr_max_pages, float(s.ocr_page_timeout_s), str(s.ocr_cache_dir), searchable
+        )
 
 
-# Set in each worker by _init_worker: where OCR page progress goes.
-_progress_queue = None
-
-
-def _init_worker(queue) -> None:  # a multiprocessing queue
-    global _progress_queue
-    _progress_queue = queue
+def _limit_memory() -> None:
+    """Each worker's cap (see WORKER_MEMORY_BYTES)."""
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
-def _ocr_options(path: str, job: OcrJob | None) -> OcrOptions | None:
+def _ocr_options(job: OcrJob | None, read: dict[int, list[OcrLine]] | None) -> OcrOptions | None:
     if job is None:
         return None
-    queue = _progress_queue
-
-    def progress(done: int, total: int) -> None:
-        if queue is not None:
-            queue.put((path, done, total))
-
     return OcrOptions(
         enabled=job.enabled,
         max_pages=job.max_pages,
         page_timeout_s=job.page_timeout_s,
         cache=OcrDirCache(Path(job.cache_dir)) if job.enabled else None,
-        progress=progress,
+        split=True,
+        read=read,
+        searchable=bool(job.searchable_dir),
     )
 
 
-def _parse_job(path: str, max_bytes: int, ocr: OcrJob | None = None) -> ParsedDocument | str:
-    """Runs in a worker: a ParseError becomes its message so it crosses the process boundary."""
+@dataclass(frozen=True)
+class _PagesWanted:
+    """A worker's answer for a scan not in the OCR cache: these pages are to be read first."""
+
+    pages: list[int]
+
+
+def _parse_job(
+    path: str, max_bytes: int, ocr: OcrJob | None = None, read: dict | None = None
+) -> ParsedDocument | _PagesWanted | str:
+    """Runs in a worker: a ParseError becomes its message so it crosses the process boundary.
+    A searchable PDF is stored here, so its bytes never cross it."""
     try:
-        return parse_file(Path(path), max_bytes=max_bytes, ocr=_ocr_options(path, ocr))
+        parsed = parse_file(Path(path), max_bytes=max_bytes, ocr=_ocr_options(ocr, read))
+        if parsed.searchable_pdf and ocr and ocr.searchable_dir:
+            store_searchable(
+                Path(ocr.searchable_dir), sha256_file(Path(path)), parsed.searchable_pdf
+            )
+            parsed.searchable_pdf = None
+        return parsed
+    except PagesToRead as wanted:
+        return _PagesWanted(wanted.pages)
     except ParseError as exc:
         return str(exc)
     except MemoryError:
@@ -253,28 +268,43 @@ def _parse_job(path: str, max_bytes: int, ocr: OcrJob | None = None) -> ParsedDo
         return f"解析器内部错误 / parser error: {type(exc).__name__}: {exc}"
 
 
-_PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
+@dataclass(frozen=True)
+class _PageRead:
+    lines: list[OcrLine]
+    cpu_s: float
+    worker: int  # the process id, for the log
 
 
-def _timeout(path: Path, ocr: OcrJob | None) -> float:
-    """The file's time limit: PARSE_TIMEOUT_S, plus twice the per-page OCR limit (CPU seconds,
-    checked by the parser; twice in wall time, for a machine busy with other work) for each page
-    a PDF or image may hold, pages counted cheaply and never more than the OCR page limit."""
-    if ocr is None or not ocr.enabled or path.suffix.lower() in _TEXT_SUFFIXES:
-        return PARSE_TIMEOUT_S
+def _page_job(path: str, number: int, page_timeout_s: float) -> _PageRead | str:
+    """Runs in a worker: one page of a scan read by OCR, or why it could not be."""
+    started = time.process_time()
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(4)
-            pages = len(_PDF_PAGE.findall(head + fh.read())) if head == b"%PDF" else 0
-    except OSError:
-        return PARSE_TIMEOUT_S
-    pages = min(max(pages, size // 500_000, 1), ocr.max_pages)
-    return PARSE_TIMEOUT_S + pages * 2 * ocr.page_timeout_s
+        lines = read_page(Path(path), number, page_timeout_s)
+    except ParseError as exc:
+        return str(exc)
+    except MemoryError:
+        return f"第{number}页OCR时内存超限（图像可能过大）/ OCR exceeded the memory limit"
+    except Exception as exc:
+        return f"第{number}页OCR出错 / OCR error: {type(exc).__name__}: {exc}"
+    return _PageRead(lines, time.process_time() - started, os.getpid())
 
 
-_TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".html", ".htm", ".doc", ".docx"}
 OcrProgress = Callable[[str, int, int], None]
+
+
+@dataclass
+class _InPool:
+    """One file in the pool: its parse and, for a scan the OCR cache does not hold, one job per
+    page to read, then a second parse with the pages read."""
+
+    path: Path
+    parse: Future | None
+    pages: dict[int, Future] = field(default_factory=dict)
+    read: dict[int, list[OcrLine]] = field(default_factory=dict)
+    result: ParsedDocument | str | None = None
+
+    def pending(self) -> list[Future]:
+        return [self.parse] if self.parse else list(self.pages.values())
 
 
 def parse_in_workers(
@@ -289,49 +319,92 @@ def parse_in_workers(
 
     At most `ahead` files are scheduled or parsed and not yet taken by the caller: parsing is
     faster than storing, and a pool given every file at once kept every parsed text of a large
-    import in this process (1.3 GB and rising at 34,000 files, issue 17). Each worker loads the
-    OCR model once, on its first scanned page, and keeps it. Pages read by OCR are reported to
-    `ocr_progress(path, done, total)` while their file is being parsed.
+    import in this process (1.3 GB and rising at 34,000 files, issue 17). The unit of OCR is the
+    page, not the file: the pages of a scan are read on every worker that is free, so the last
+    long scan of a batch (or a batch of one) keeps all cores busy. Each worker loads the OCR
+    model once, on its first page, and keeps it. Each page read is reported to
+    `ocr_progress(path, pages done, pages to read)`.
     """
     if not paths:
         return
     workers = workers or min(2, os.cpu_count() or 1)
-    queue = multiprocessing.get_context().SimpleQueue()
     todo = iter(paths)
-    window: deque[tuple[Path, Future]] = deque()
-    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(queue,)) as pool:
-
-        def schedule() -> None:
-            for path in islice(todo, max(ahead, 1) - len(window)):
-                job = (str(path), max_bytes, ocr)
-                window.append(
-                    (path, pool.schedule(_parse_job, args=job, timeout=_timeout(path, ocr)))
-                )
-
-        schedule()
+    window: deque[_InPool] = deque()
+    with ProcessPool(max_workers=workers, initializer=_limit_memory) as pool:
+        steps = _Steps(pool, max_bytes, ocr, ocr_progress)
+        window += map(steps.start, islice(todo, max(ahead, 1)))
         while window:
-            path, future = window.popleft()
-            while not wait([future], timeout=0.2).done:
-                _drain(queue, ocr_progress)
-            _drain(queue, ocr_progress)
-            schedule()
-            yield path, _result(path, future, ocr)
+            wait([f for item in window for f in item.pending()], return_when=FIRST_COMPLETED)
+            for item in window:
+                steps.advance(item)
+            while window and window[0].result is not None:
+                item = window.popleft()
+                window += map(steps.start, islice(todo, 1))
+                yield item.path, item.result
 
 
-def _result(path: Path, future: Future, ocr: OcrJob | None) -> ParsedDocument | str:
+@dataclass
+class _Steps:
+    """Moves each file in the pool on to its next step as its jobs finish."""
+
+    pool: ProcessPool
+    max_bytes: int
+    ocr: OcrJob | None
+    progress: OcrProgress | None
+
+    def start(self, path: Path, read: dict | None = None) -> _InPool:
+        job = (str(path), self.max_bytes, self.ocr, read)
+        return _InPool(path, self.pool.schedule(_parse_job, args=job, timeout=PARSE_TIMEOUT_S))
+
+    def advance(self, item: _InPool) -> None:
+        if item.parse is not None and item.parse.done():
+            outcome = _result(item.parse, PARSE_TIMEOUT_S, ("解析", "parsing"))
+            item.parse = None
+            if isinstance(outcome, _PagesWanted):
+                item.pages = {n: self._read(item.path, n) for n in outcome.pages}
+            else:
+                item.result = outcome
+        for number, future in [(n, f) for n, f in item.pages.items() if f.done()]:
+            del item.pages[number]
+            page = _result(
+                future, self._page_timeout(), (f"第{number}页OCR", f"OCR of page {number}")
+            )
+            if isinstance(page, str):
+                item.result = page
+                for rest in item.pages.values():
+                    rest.cancel()
+                item.pages.clear()
+                return
+            item.read[number] = page.lines
+            log.info(
+                "ocr path=%s page=%d cpu_s=%.1f worker=%d",
+                item.path,
+                number,
+                page.cpu_s,
+                page.worker,
+            )
+            if self.progress:
+                self.progress(str(item.path), len(item.read), len(item.read) + len(item.pages))
+        if item.read and not item.pages and item.result is None and item.parse is None:
+            item.parse = self.start(item.path, item.read).parse
+
+    def _page_timeout(self) -> float:
+        """Twice the per-page CPU limit in wall time, for a machine busy with other work."""
+        return PARSE_TIMEOUT_S + 2 * (self.ocr.page_timeout_s if self.ocr else 0)
+
+    def _read(self, path: Path, number: int) -> Future:
+        job = (str(path), number, self.ocr.page_timeout_s)
+        return self.pool.schedule(_page_job, args=job, timeout=self._page_timeout())
+
+
+def _result(future: Future, timeout: float, what: tuple[str, str]):  # the job's result, or str
+    """The job's result, or what killed it, in Chinese and English."""
     try:
         return future.result()
     except FutureTimeout:
-        return f"解析超时（超过 {_timeout(path, ocr):.0f} 秒）/ parsing timed out"
+        return f"{what[0]}超时（超过 {timeout:.0f} 秒）/ {what[1]} timed out"
     except ProcessExpired as exc:
-        return f"解析进程异常退出 / parser process died (exit code {exc.exitcode})"
-
-
-def _drain(queue, progress: OcrProgress | None) -> None:
-    while not queue.empty():
-        path, done, total = queue.get()
-        if progress:
-            progress(path, done, total)
+        return f"{what[0]}进程异常退出 / {what[1]}: worker process died (exit code {exc.exitcode})"
 
 
 def store_original(lib: Library, path: Path, sha256: str) -> None:
@@ -347,6 +420,23 @@ def store_original(lib: Library, path: Path, sha256: str) -> None:
 
 def original_path(lib: Library, sha256: str) -> Path:
     return lib.settings.originals_dir / sha256[:2] / sha256
+
+
+def searchable_path(originals: Path, sha256: str) -> Path:
+    """The searchable PDF of the scan whose original is `sha256`: beside it, named after it."""
+    return originals / sha256[:2] / f"{sha256}.searchable.pdf"
+
+
+def store_searchable(originals: Path, sha256: str, data: bytes) -> None:
+    """Written whole (0600, like the original) or not at all, and once: like the originals it
+    sits with, it is never rewritten, so a backup taken while ingest runs reads it whole."""
+    dest = searchable_path(originals, sha256)
+    if dest.exists():
+        return
+    private_dir(dest.parent)
+    tmp = dest.with_suffix(f".{os.getpid()}.part")
+    write_private(tmp, data)
+    os.replace(tmp, dest)
 
 
 def initial_status(parsed: ParsedDocument, today: date) -> tuple[str, str]:

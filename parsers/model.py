@@ -41,6 +41,7 @@ class ParsedDocument:
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
     ocr: dict | None = None  # pages read by OCR: scan.ScanResult.summary()
+    searchable_pdf: bytes | None = None  # a scan with its OCR text laid over it (searchable.py)
 
     def evidence_dict(self) -> dict[str, dict]:
         return {k: asdict(v) for k, v in self.evidence.items()}

@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from . import doc, docx, html, image, pdf, scan, text
+from . import doc, docx, html, image, pdf, scan, searchable, text
 from .detect import SUPPORTED, UNSUPPORTED, detect_format
 from .disclosure import Cell, read_disclosure
 from .extracted import Extracted
@@ -82,6 +82,21 @@ def _raw_labels(extracted: Extracted) -> None:
         extracted.hints.page.setdefault(key, value)
 
 
+def _add_searchable_pdf(
+    parsed: ParsedDocument, data: bytes, fmt: str, result: scan.ScanResult
+) -> None:
+    """The scan with its text laid over it; a failure here costs only that copy, said in a
+    warning, never the document."""
+    make = searchable.pdf_with_text if fmt == "pdf" else searchable.image_with_text
+    try:
+        parsed.searchable_pdf = make(data, result)
+    except Exception as exc:
+        log.warning("searchable pdf failed: %s: %s", type(exc).__name__, exc)
+        parsed.warnings.append(
+            f"未能生成可检索的PDF（{type(exc).__name__}），原件和识别出的文字不受影响"
+        )
+
+
 def parse_file(
     path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: scan.OcrOptions | None = None
 ) -> ParsedDocument:
@@ -112,6 +127,8 @@ def parse_file(
     if extracted.ocr is not None:
         parsed.ocr = extracted.ocr.summary()
         parsed.warnings += extracted.ocr.warnings() + scan.doubtful_fields(parsed, extracted.ocr)
+        if ocr is not None and ocr.searchable:
+            _add_searchable_pdf(parsed, data, fmt, extracted.ocr)
     log.debug(
         "parsed path=%s format=%s chars=%d ms=%.1f",
         path,

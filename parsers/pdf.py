@@ -253,7 +253,7 @@ def _ocr_scanned_pages(
         return None
     total = scan.pdf_page_count(data) if truncated else len(pages)
     result = scan.read_pages(
-        data, name, scan.pdf_frames(data, wanted), wanted, len(wanted) + total - len(pages), ocr
+        data, name, scan.pdf_frames(data), wanted, len(wanted) + total - len(pages), ocr
     )
     for page in result.pages:
         pages[page.number - 1].ocr_paragraphs = paragraphs(page.lines)

@@ -5,6 +5,10 @@ by `ocr.recognise`; an image file (.png/.jpg/.tif, multi-page TIFF too) is read 
 The caller decides whether OCR is allowed, the page limit, the per-page time limit, and where
 results are cached: `OcrOptions` carries that, and a `cache` keyed by the file's SHA-256 means the
 same file is never read twice, whatever its path.
+
+A process pool reads the pages of one scan on all its workers: parsed with `split`, a file not in
+the cache raises `PagesToRead` instead of reading; the pool reads each page with `read_page`
+wherever a worker is free, and parses the file again with the pages it read in `read`.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .detect import detect_format
 from .model import ParsedDocument, ParseError
 from .normalize import CJK
 from .ocr import OcrLine, drop_red, recognise
@@ -45,8 +51,24 @@ class OcrOptions:
     max_pages: int = 500
     page_timeout_s: float = 120.0
     cache: OcrCache | None = None
-    # Called after each page read: (pages done, pages to read). Runs in the parsing process.
-    progress: Callable[[int, int], None] | None = None
+    # Raise PagesToRead on a cache miss rather than read the pages in this process.
+    split: bool = False
+    # Pages read elsewhere (read_page), by page number: the second parse of a split file.
+    read: dict[int, list[OcrLine]] | None = None
+    # Also make a searchable PDF of the scan (ParsedDocument.searchable_pdf).
+    searchable: bool = False
+
+
+class PagesToRead(Exception):  # noqa: N818 - a request to the caller, not an error
+    """The pages (1-based) a split parse wants read before it can finish."""
+
+    def __init__(self, pages: list[int]) -> None:
+        super().__init__(pages)
+        self.pages = pages
+
+
+# A file's frames: given page numbers, yields (number, RGB image) for each.
+Frames = Callable[[list[int]], "Iterator[tuple[int, np.ndarray]]"]
 
 
 @dataclass
@@ -144,42 +166,55 @@ def _from_dict(data: dict) -> ScanResult:
 
 
 def read_pages(
-    data: bytes,
-    name: str,
-    frames: Callable[[], Iterator[tuple[int, np.ndarray]]],
-    pages: list[int],
-    total: int,
-    options: OcrOptions,
+    data: bytes, name: str, frames: Frames, pages: list[int], total: int, options: OcrOptions
 ) -> ScanResult:
-    """OCR `pages` (1-based) of a file of `total` pages; `frames` yields (number, RGB image)."""
+    """OCR `pages` (1-based) of a file of `total` pages: from the cache, from `options.read`, or
+    here, page by page (see the module docstring for `options.split`)."""
     if total > options.max_pages:
         raise ParseError(
             f"{name}是{total}页的扫描件，超过OCR的页数上限（{options.max_pages}页）。"
             "请拆分成较小的文件，或在设置中调高 ocr_max_pages 后重试。"
         )
     key = _cache_key(data, pages)
-    if options.cache is not None and (hit := options.cache.get(key)) is not None:
-        return _from_dict(hit)
-    result = ScanResult(total_pages=total)
-    for number, rgb in frames():
-        started = time.process_time()  # CPU time: a busy machine does not fail a good page
-        lines = recognise(drop_red(rgb, first_page=number == 1), DPI)
-        took = time.process_time() - started
-        if took > options.page_timeout_s:
-            raise ParseError(
-                f"{name}第{number}页OCR用了{took:.0f}秒CPU时间，超过每页{options.page_timeout_s:.0f}秒的上限，"
-                "图像可能异常（过大或全是噪点）。请检查扫描件，或在设置中调高 ocr_page_timeout_s。"
-            )
-        result.pages.append(ScanPage(number, lines))
-        if options.progress:
-            options.progress(len(result.pages), len(pages))
+    read = dict(options.read or {})
+    if not read:
+        if options.cache is not None and (hit := options.cache.get(key)) is not None:
+            return _from_dict(hit)
+        if options.split:
+            raise PagesToRead(pages)
+    for number, rgb in frames([n for n in pages if n not in read]):
+        read[number] = recognised(name, number, rgb, options.page_timeout_s)
+    result = ScanResult([ScanPage(n, read[n]) for n in pages], total)
     if options.cache is not None:
         options.cache.put(key, _to_dict(result))
     return result
 
 
-def pdf_frames(data: bytes, pages: list[int]) -> Callable[[], Iterator[tuple[int, np.ndarray]]]:
-    def frames() -> Iterator[tuple[int, np.ndarray]]:
+def recognised(name: str, number: int, rgb: np.ndarray, page_timeout_s: float) -> list[OcrLine]:
+    """The lines of page `number`, within the per-page limit of CPU time (a busy machine does
+    not fail a good page)."""
+    started = time.process_time()
+    lines = recognise(drop_red(rgb, first_page=number == 1), DPI)
+    took = time.process_time() - started
+    if took > page_timeout_s:
+        raise ParseError(
+            f"{name}第{number}页OCR用了{took:.0f}秒CPU时间，超过每页{page_timeout_s:.0f}秒的上限，"
+            "图像可能异常（过大或全是噪点）。请检查扫描件，或在设置中调高 ocr_page_timeout_s。"
+        )
+    return lines
+
+
+def read_page(path: Path, number: int, page_timeout_s: float) -> list[OcrLine]:
+    """Page `number` of the scan at `path` read on its own: a pool's share of `PagesToRead`."""
+    data = path.read_bytes()
+    name = f"文件“{path.name}”"
+    frames = pdf_frames(data) if detect_format(path, data) == "pdf" else image_frames(data, name)[1]
+    _, rgb = next(iter(frames([number])))
+    return recognised(name, number, rgb, page_timeout_s)
+
+
+def pdf_frames(data: bytes) -> Frames:
+    def frames(pages: list[int]) -> Iterator[tuple[int, np.ndarray]]:
         import pypdfium2 as pdfium
 
         doc = pdfium.PdfDocument(data)
@@ -204,7 +239,7 @@ def pdf_page_count(data: bytes) -> int:
         doc.close()
 
 
-def image_frames(data: bytes, name: str) -> tuple[int, Callable[[], Iterator], str]:
+def image_frames(data: bytes, name: str) -> tuple[int, Frames, str]:
     """(frame count, frames, format: png/jpeg/tiff…) of an image file; a damaged image is a
     ParseError naming it."""
     from PIL import Image, UnidentifiedImageError
@@ -220,19 +255,19 @@ def image_frames(data: bytes, name: str) -> tuple[int, Callable[[], Iterator], s
             "请重新扫描或重新导出图片后导入。"
         ) from exc
 
-    def frames() -> Iterator[tuple[int, np.ndarray]]:
+    def frames(pages: list[int]) -> Iterator[tuple[int, np.ndarray]]:
         import numpy as np
 
-        for k in range(count):
+        for number in pages:
             try:
-                image.seek(k)
+                image.seek(number - 1)
                 rgb = np.asarray(image.convert("RGB"))
-            except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            except (EOFError, OSError, ValueError, Image.DecompressionBombError) as exc:
                 raise ParseError(
-                    f"{name}第{k + 1}帧图像已损坏（{type(exc).__name__}: {exc}），无法OCR。"
+                    f"{name}第{number}帧图像已损坏（{type(exc).__name__}: {exc}），无法OCR。"
                     "请重新扫描或重新导出图片后导入。"
                 ) from exc
-            yield k + 1, _at_dpi(rgb, image.info.get("dpi"))
+            yield number, _at_dpi(rgb, image.info.get("dpi"))
 
     return count, frames, kind
 

@@ -21,7 +21,8 @@ def qa_url(entry_id: int) -> str:
 
 def with_urls(value: object) -> object:
     """`value` (a library result: dicts and lists) with a "url" beside every record ref in it,
-    and a document's "has_original" turned into the address of its original (None without one)."""
+    and a document's "has_original" and "has_searchable_pdf" turned into the addresses of its
+    original and its searchable PDF (None without one)."""
     if isinstance(value, list):
         return [with_urls(v) for v in value]
     if not isinstance(value, dict):
@@ -34,4 +35,8 @@ def with_urls(value: object) -> object:
     if "has_original" in out:
         has = out.pop("has_original")
         out["original_url"] = url_for("public.original", raw_id=value["id"]) if has else None
+    if "has_searchable_pdf" in out:
+        has = out.pop("has_searchable_pdf")
+        url = url_for("public.searchable_pdf", raw_id=value["id"]) if has else None
+        out["searchable_pdf_url"] = url
     return out

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from library import catalogue
 from library import search_params as svc
-from library.document_view import document_view, original_download
+from library.document_view import document_view, original_download, searchable_download
 from library.inputs import parse_id
 from library.listings import holdings, list_documents
 from library.models import STATUS_LABELS
@@ -174,6 +174,20 @@ def original(raw_id: str) -> Response:
     path, name = found
     download = header_safe_filename(name, f"document-{doc_id}")
     return send_file(path, as_attachment=True, download_name=download)
+
+
+@bp.route("/documents/<raw_id>/searchable.pdf")
+def searchable_pdf(raw_id: str) -> Response:
+    """The scan with its OCR text laid over it, for readers who want to search or copy it."""
+    doc_id = parse_id(raw_id)
+    found = searchable_download(get_library(), doc_id) if doc_id else None
+    if found is None:
+        abort(
+            404, description="这份文件没有可检索的PDF（不是扫描件，或导入时未生成）。可下载原件。"
+        )
+    path, name = found
+    download = header_safe_filename(name, f"document-{doc_id}.searchable.pdf")
+    return send_file(path, as_attachment=True, download_name=download, mimetype="application/pdf")
 
 
 @bp.route("/documents")

@@ -8,17 +8,28 @@ the home so ingest finds the results there (the cache is keyed by file hash, not
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import re
 import shutil
+import unicodedata
 from datetime import date
 from pathlib import Path
 
 import pytest
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import func, select
 
 from library.core import Library
 from library.documents import document_dict
-from library.ingest import ingest_paths, original_path
+from library.ingest import (
+    OcrJob,
+    ingest_paths,
+    original_path,
+    parse_in_workers,
+    searchable_path,
+)
 from library.models import Document, SourceFile
 from library.ocr_cache import OcrDirCache
 from library.reindex import run_reindex
@@ -141,3 +152,108 @@ def test_ocr_settings_are_checked(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "config.toml").write_text('secret_key = "k"\n', encoding="utf-8")
     settings = load_settings(tmp_path)
     assert settings.ocr is False and settings.ocr_max_pages == 500
+
+
+def _tiff(pdf: Path, pages: list[int]) -> bytes:
+    """Pages of a seed as one multi-page TIFF at 150 dpi (what a scanner's TIFF mode writes)."""
+    images = scans.page_images(pdf, 150, pages)
+    out = io.BytesIO()
+    images[0].save(out, "TIFF", save_all=True, append_images=images[1:], dpi=(150, 150))
+    return out.getvalue()
+
+
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _page_log(caplog: pytest.LogCaptureFixture) -> list[tuple[int, int]]:
+    """(page, worker pid) for each page the pool read, from the ingest log."""
+    found = [re.search(r"page=(\d+) .* worker=(\d+)", r.getMessage()) for r in caplog.records]
+    return [(int(m[1]), int(m[2])) for m in found if m]
+
+
+def test_pages_of_one_scan_are_read_on_both_workers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A batch of one scan keeps both workers busy: its pages are the pool's jobs, not the file,
+    and the file comes out whole, in page order; a second run finds the whole file in the cache."""
+    seed = scans.seed_pdf("002")
+    path = tmp_path / "002.tiff"
+    path.write_bytes(_tiff(seed, [0, 1]))
+    job = OcrJob(True, 500, 600.0, str(tmp_path / "cache"))
+    progress: list[tuple[str, int, int]] = []
+    caplog.set_level(logging.INFO, logger="policylib.ingest")
+    [(_, parsed)] = parse_in_workers(
+        [path], 50 * 1024**2, 2, job, lambda *done: progress.append(done)
+    )
+    assert not isinstance(parsed, str), parsed
+    read = _page_log(caplog)
+    assert sorted(page for page, _ in read) == [1, 2]
+    assert len({worker for _, worker in read}) == 2, read
+    assert progress == [(str(path), 1, 2), (str(path), 2, 2)]
+    assert parsed.ocr["ocr_pages"] == [1, 2] and parsed.format == "tiff"
+    want = _fold(parse_file(seed).text)
+    assert Levenshtein.distance(_fold(parsed.text), want) <= 0.015 * len(want)
+    assert OcrDirCache(tmp_path / "cache").stats() == {"hits": 0, "misses": 1}
+    caplog.clear()
+    [(_, again)] = parse_in_workers([path], 50 * 1024**2, 2, job)
+    assert again.text == parsed.text and _page_log(caplog) == []
+    assert OcrDirCache(tmp_path / "cache").stats() == {"hits": 1, "misses": 1}
+
+
+def test_a_page_over_its_time_limit_fails_its_file_alone(tmp_path: Path) -> None:
+    """The per-page limit holds for pages read apart from their file: the file fails with a
+    message naming the page and the setting, nothing is cached, and the batch goes on."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "redhead.scan.pdf").write_bytes(scans.redhead_scan())
+    text = folder / "notice.txt"
+    text.write_text("关于做好项目申报工作的通知\n各有关单位认真做好申报工作。\n", encoding="utf-8")
+    job = OcrJob(True, 500, 0.01, str(tmp_path / "cache"))
+    results = dict(parse_in_workers([folder / "redhead.scan.pdf", text], 50 * 1024**2, 2, job))
+    error = results[folder / "redhead.scan.pdf"]
+    assert isinstance(error, str) and "第1页OCR用了" in error and "ocr_page_timeout_s" in error
+    assert results[text].title == "关于做好项目申报工作的通知"
+    assert not list((tmp_path / "cache").glob("*/*.json"))
+
+
+def test_searchable_pdf_is_kept_beside_the_original_and_offered_for_download(
+    lib: Library, ocr_scans, tmp_path: Path, samples: Path
+) -> None:
+    """A scan gets a searchable PDF beside its original (0600 like it), offered on the document
+    page next to the original; a text document has none; with `searchable_pdf = false` none is
+    made."""
+    from pdfminer.high_level import extract_text
+
+    with_cache(lib, ocr_scans)
+    folder = copy_scans(ocr_scans, tmp_path / "in", ["redhead.scan.pdf"])
+    shutil.copy(samples / "003_7e78c8e7992595bb.txt", folder / "003.txt")
+    report = ingest_paths(lib, [folder])
+    ids = {Path(f.path).name: f.document_id for f in report.files}
+    with lib.db.session() as session:
+        sha = session.get(Document, ids["redhead.scan.pdf"]).original_sha256
+    stored = searchable_path(lib.settings.originals_dir, sha)
+    assert stored.parent == original_path(lib, sha).parent
+    assert oct(stored.stat().st_mode & 0o777) == "0o600"
+
+    client = create_app(lib).test_client()
+    page = client.get(f"/documents/{ids['redhead.scan.pdf']}").get_data(as_text=True)
+    link = f'href="/documents/{ids["redhead.scan.pdf"]}/searchable.pdf"'
+    assert link in page and "可检索的 PDF" in page
+    got = client.get(f"/documents/{ids['redhead.scan.pdf']}/searchable.pdf")
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    assert "redhead.scan.searchable.pdf" in got.headers["Content-Disposition"]
+    assert scans.REDHEAD["number"] in _fold(extract_text(io.BytesIO(got.data)))
+    api = client.get(f"/api/documents/{ids['redhead.scan.pdf']}").get_json()
+    assert api["searchable_pdf_url"] == f"/documents/{ids['redhead.scan.pdf']}/searchable.pdf"
+
+    text_page = client.get(f"/documents/{ids['003.txt']}").get_data(as_text=True)
+    assert "可检索的 PDF" not in text_page
+    missing = client.get(f"/documents/{ids['003.txt']}/searchable.pdf")
+    assert missing.status_code == 404 and "没有可检索的PDF" in missing.get_data(as_text=True)
+
+    stored.unlink()
+    lib.settings.searchable_pdf = False
+    shutil.copy(folder / "redhead.scan.pdf", tmp_path / "again.pdf")
+    ingest_paths(lib, [tmp_path / "again.pdf"], today=date(2026, 12, 1))
+    assert not stored.exists()

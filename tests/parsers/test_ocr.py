@@ -201,3 +201,60 @@ def test_paragraphs_follow_the_margins_and_drop_toneless_pinyin() -> None:
         "现将要点印发给你们，请结合实际认真贯彻执行。重点領域要公开。",
         "二〇二三年五月二十二日",
     ]
+
+
+def searchable(ocr_scans, name: str, folder: Path | None = None) -> bytes:
+    """The searchable PDF of one of the session's scans, its OCR from the session's cache."""
+    from library.ocr_cache import OcrDirCache
+
+    options = OcrOptions(cache=OcrDirCache(ocr_scans.cache_dir), searchable=True)
+    doc = parse_file((folder or ocr_scans.folder) / name, ocr=options)
+    assert doc.searchable_pdf, doc.warnings
+    return doc.searchable_pdf
+
+
+def pdf_text(data: bytes) -> str:
+    from pdfminer.high_level import extract_text
+    from pdfminer.layout import LAParams
+
+    return fold(extract_text(io.BytesIO(data), laparams=LAParams(all_texts=True)))
+
+
+def test_searchable_pdf_keeps_the_scan_and_holds_its_ocr_text(ocr_scans) -> None:
+    """Every page looks exactly as scanned (the text is invisible) and pdfminer reads the OCR
+    text from it: the 文号 and title of the red-head notice, every page of a six-page scan, with
+    the 文号 laid where it is printed (centred, near the top)."""
+    original = (ocr_scans.folder / "redhead.scan.pdf").read_bytes()
+    data = searchable(ocr_scans, "redhead.scan.pdf")
+    text = pdf_text(data)
+    r = scans.REDHEAD
+    assert fold(r["number"]) in text and fold(r["title"][1]) in text and fold(r["date"]) in text
+    before, after = pdfium.PdfDocument(original), pdfium.PdfDocument(data)
+    assert len(after) == len(before) == 1
+    pixels = [d[0].render(scale=1).to_numpy() for d in (before, after)]
+    assert (pixels[0] == pixels[1]).all()
+    page = after[0]
+    textpage = page.get_textpage()
+    found = textpage.search(r["number"]).get_next()
+    assert found, textpage.get_text_range()
+    left, bottom, right, top = textpage.get_charbox(found[0])
+    width, height = page.get_size()
+    assert 0.3 * width < left < 0.5 * width and top > 0.7 * height
+    six = searchable(ocr_scans, "003.scan.pdf")
+    scan = ocr_result(ocr_scans, "003.scan.pdf")
+    assert len(pdfium.PdfDocument(six)) == 6
+    paragraphs = [fold(p) for p in scan.text.splitlines() if len(fold(p)) > 12]
+    missing = [p for p in paragraphs if p not in pdf_text(six)]
+    assert len(missing) <= len(paragraphs) // 10, missing  # normalisation may change a few
+
+
+def test_searchable_pdf_of_a_png_photo(ocr_photos) -> None:
+    """An image becomes a one-page PDF at the size it was scanned at (200 dpi: A4), with its
+    text over it."""
+    data = searchable(ocr_photos, "003.photo.png")
+    doc = pdfium.PdfDocument(data)
+    assert len(doc) == 1
+    width, height = doc[0].get_size()
+    assert abs(width - 595) < 3 and abs(height - 842) < 3
+    photo = ocr_result(ocr_photos, "003.photo.png")
+    assert fold(photo.title) in pdf_text(data) and fold(photo.doc_number) in pdf_text(data)
