@@ -12,9 +12,11 @@ This writer keeps postings grouped by term as they arrive (a document's words co
 are sorted, a run on disk is one pickle per term, runs merge term by term, and each posting list
 is written block by block from arrays, with the field lengths read once per document.
 
-It writes what Whoosh writes (the same postings, weights, lengths and block statistics;
-`tests/indexer/test_whoosh_segment.py` compares every posting of both). A schema it was not
-written for (term vectors, spelling fields) keeps Whoosh's own writer: see `supports`.
+It writes what Whoosh writes: the same terms, postings, weights, positions, lengths, block
+statistics, stored fields and columns (`tests/indexer/test_whoosh_segment.py` compares all of
+them). Only the postings file is a little smaller: a word found once at the same offset in many
+documents is one shared bytes object, which the pickle of a block stores once. A schema it was
+not written for (term vectors, spelling fields) keeps Whoosh's own writer: see `supports`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from ..analyzer import OffsetPositions, WhooshTokenizer
 # Memory counted against the writer's `limitmb` (bytes): a posting in the arrays (document
 # number, weight, its encoded positions) and a term's own entry.
 _POSTING_BYTES = 64
-_TERM_BYTES = 300
+_TERM_BYTES = 400
 
 _ONE = pack_uint(1)
 
@@ -49,10 +51,22 @@ def supports(schema: fields.Schema) -> bool:
     return all(not field.vector and not field.separate_spelling() for _, field in schema.items())
 
 
+# The encoding of a word found once, by its position: most postings are such, and the cache
+# makes them share one bytes object in the pool as well.
+_SINGLE: dict[int, bytes] = {}
+_SINGLE_MAX = 200_000
+
+
 def encode_positions(found: list[int]) -> bytes:
     """`whoosh.formats.Positions.encode`: the count, then the pickled gaps between positions."""
-    if len(found) == 1:  # most words of a document: its only position is its gap
-        return _ONE + pickle.dumps(found, 2)
+    if len(found) == 1:  # its only position is its gap
+        pos = found[0]
+        encoded = _SINGLE.get(pos)
+        if encoded is None:
+            encoded = _ONE + pickle.dumps(found, 2)
+            if len(_SINGLE) < _SINGLE_MAX:
+                _SINGLE[pos] = encoded
+        return encoded
     deltas = [found[0]]
     deltas += [b - a for a, b in zip(found, found[1:], strict=False)]
     return pack_uint(len(found)) + pickle.dumps(deltas, 2)
@@ -186,6 +200,8 @@ class BulkSegmentWriter(SegmentWriter):
             raise TypeError(f"BulkSegmentWriter writes the whoosh3 codec, not {self.codec!r}")
         self.perdocwriter.close()
         lengths = self.per_document_reader()
+        for struct_file in (writer._postfile, writer._tindex.dbfile):
+            struct_file.file = _PositionKeeping(struct_file.file)
         try:
             _write_postings(writer, self.schema, lengths, self._all_terms())
         finally:
@@ -198,6 +214,28 @@ class BulkSegmentWriter(SegmentWriter):
         for path in self._runs:
             self._tempstorage.delete_file(path)
         self._runs = []
+
+
+class _PositionKeeping:
+    """A file being written that knows its position: Whoosh asks for it a few times per term,
+    and a buffered file answers each time with a system call."""
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self._pos = file.tell()
+
+    def write(self, data: bytes) -> int:
+        written = self._file.write(data)  # a blocking buffered file writes it all, in bytes
+        self._pos += written
+        return written
+
+    def tell(self) -> int:
+        return self._pos
+
+    def __getattr__(self, name: str):
+        if name in ("seek", "truncate"):  # a position moved elsewhere: not for a writer
+            raise AttributeError(name)
+        return getattr(self._file, name)
 
 
 def _join(merged: Iterable[tuple[str, bytes, Entry]]) -> Iterator[tuple[str, bytes, Entry]]:
