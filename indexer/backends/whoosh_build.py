@@ -110,6 +110,7 @@ def _build_parallel(
     except BaseException:
         for worker in workers:
             worker.terminate()
+        jobs.cancel_join_thread()  # batches no one will read must not hold this process at exit
         raise
     failed = [detail for ok, detail in outcomes if not ok]
     if failed:
