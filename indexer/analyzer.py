@@ -270,6 +270,21 @@ class Analyzer:
     def tokens(self, text: str) -> list[tuple[str, int, int]]:
         return self.tokens_of_folded(fold(text))
 
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """The words of `tokens(text)`, each with its start offsets, in order of first use: what
+        an index posting holds. Indexing runs this for every word of every document, so it is one
+        loop over the segmenter's output, with punctuation dropped once per distinct token."""
+        found: dict[str, list[int]] = {}
+        for word, start, _end in self._seg.tokenize(fold(text), "search", True):
+            starts = found.get(word)
+            if starts is None:
+                found[word] = [start]
+            else:
+                starts.append(start)
+        for word in [w for w in found if not self.is_word(w)]:
+            del found[word]
+        return found
+
     def precise_words(self, folded: str) -> list[str]:
         """Non-overlapping segmentation, for phrases."""
         return [w for w in self._seg.cut(folded, True) if _WORDISH.search(w)]
@@ -287,15 +302,8 @@ class OffsetPositions(Positions):
         if not isinstance(value, str) or not isinstance(fast, Analyzer):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        positions: dict[str, list[int]] = {}
-        for word, start, _end in fast.tokens(value):
-            found = positions.get(word)
-            if found is None:
-                positions[word] = [start]
-            else:
-                found.append(start)
         boost = self.field_boost
-        for word, found in positions.items():
+        for word, found in fast.positions(value).items():
             yield word, len(found), len(found) * boost, self.encode(found)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.backends.whoosh_build import PARALLEL_THRESHOLD
+from indexer.errors import RebuildError
 from indexer.interface import SearchQuery
 from tests.indexer.conftest import record
 
@@ -59,3 +60,16 @@ def test_lawref_sample_answers_everyday_questions(make_index, lawref: Path) -> N
     assert index.search(SearchQuery(text="浙江工伤认定")).hits[0].title == "浙江省工伤保险条例"
     top = [h.title for h in index.search(SearchQuery(text="網上個人信息被洩露")).hits[:3]]
     assert "个人信息保护法" in top
+
+
+def test_a_failing_writer_process_fails_the_rebuild_and_keeps_the_live_index(make_index) -> None:
+    """A record the workers cannot index ends the rebuild with the worker's error (no hang);
+    the index that was live stays live."""
+    index = make_index(procs=2)
+    index.rebuild([record("doc:1", "住房公积金管理办法", "住房公积金")])
+    records = [record(f"doc:{i}", f"第{i}号管理办法", f"正文{i}") for i in range(2, 500)]
+    records[300].body = 12345  # type: ignore[assignment]  # not a text: to_document fails
+    with pytest.raises(RebuildError, match="TypeError"):
+        index.rebuild(records)
+    assert index.count() == 1
+    assert index.search(SearchQuery(text="住房公积金")).hits[0].id == "doc:1"
