@@ -21,7 +21,7 @@ from whoosh.query import And, AndMaybe, Or, Query, Term
 from whoosh.searching import Searcher
 
 from .whoosh_phrase import ExactPhrase
-from .whoosh_segments import deleted_docs, field_lengths_array
+from .whoosh_segment_facts import deleted_docs, field_lengths_array
 
 _POSTINGS_BYTES = 96 * 1024 * 1024  # postings kept per process, least recently used dropped
 

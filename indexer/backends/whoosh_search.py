@@ -30,7 +30,7 @@ from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
 from .whoosh_query import build_query
 from .whoosh_scores import score_all
-from .whoosh_segments import SegmentFacts, deleted_docs, field_lengths, segment_facts
+from .whoosh_segment_facts import SegmentFacts, deleted_docs, field_lengths, segment_facts
 
 _BITS_KEPT = 5000  # word bit sets kept per searcher
 
