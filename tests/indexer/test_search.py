@@ -371,6 +371,23 @@ def test_a_synonym_of_several_words_counts_only_where_they_stand_together(make_i
     assert ids(index, "饭店卫生")[0] == "doc:2"
 
 
+def test_a_synonym_of_several_words_finds_and_counts_each_record_once(make_index) -> None:
+    """A record holding the synonym's words together is found by it alone, once even when a
+    word of the query finds it too (facets included); the words apart find nothing."""
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "甲规定", "卫生 " + "餐饮 另行 服务 " * 10, issuer="甲局"),
+            record("doc:2", "乙规定", "检查 餐饮服务 " + "另行 条款 " * 14, issuer="乙局"),
+            record("doc:3", "丙规定", "饭店 餐饮服务 " + "另行 条款 " * 14, issuer="乙局"),
+        ]
+    )
+    results = index.search(query("饭店", per_page=50))
+    assert sorted(h.id for h in results.hits) == ["doc:2", "doc:3"]
+    assert results.total == 2
+    assert dict(results.facets["issuer"]) == {"乙局": 2}
+
+
 def test_info_has_the_same_keys_on_both_backends(seeded: SearchIndex) -> None:
     info = seeded.info()
     assert set(info) == set(IndexInfo.__annotations__)
