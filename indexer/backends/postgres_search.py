@@ -368,8 +368,7 @@ def run_pg_search(
     # Rows are few and their vectors long: a scan unpacking every vector is never the cheaper
     # plan, whatever the planner's estimate says; and a plan costed that way must not trigger
     # JIT compilation, which takes longer than any search (for this transaction only).
-    conn.execute("SET LOCAL enable_seqscan = off")
-    conn.execute("SET LOCAL jit = off")
+    conn.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
     p = _Params()
     wanted = page * per_page
     by_date = request.sort == "date" or plan.empty
@@ -453,18 +452,26 @@ def _body_scoring(found: _Plan, p: _Params) -> tuple[list[str], list[str]]:
     return ranks, score
 
 
-def _body_floor(found: _Plan, p: _Params) -> list[str]:
-    """Each body word's BM25 term as if it occurred once, for the rows that hold it: a floor
-    of its real term (which grows with the count), known from the GIN index alone (a hashed
-    set of the ids holding the word), so no body vector is read to choose the candidates."""
-    out = []
+def _body_bounds(found: _Plan, p: _Params) -> tuple[list[str], list[str], list[str]]:
+    """Bounds of each body word's BM25 term, known from the GIN index alone, so no body vector is
+    read to choose the candidates: the columns `h0`, `h1`… (the row holds the word: a hashed set
+    of the ids holding it), and the SQL of each word's floor (its term as if it occurred once;
+    the real term grows with the count) and ceiling (K1 + 1 times its weight, which the
+    saturated term never reaches). A word that counts only where a phrase holds has no floor,
+    and its ceiling counts for every row."""
+    held, floors, ceilings = [], [], []
     for word in found.body:
-        if word.gate is not None:  # counts only where a phrase holds: known from the vector only
-            continue
         weight = word.weight * FIELD_BOOSTS["body"]
-        holds = f"id IN (SELECT id FROM {{t}} WHERE body_tsv @@ {p(word.query, '::tsquery')})"
-        out.append(f"CASE WHEN {holds} THEN {weight:.6f} * {K1 + 1} / (1 + {K1} * bn) ELSE 0 END")
-    return out
+        if word.gate is not None:
+            ceilings.append(f"{weight * (K1 + 1):.6f}")
+            continue
+        h = f"h{len(held)}"
+        held.append(
+            f"id IN (SELECT id FROM {{t}} WHERE body_tsv @@ {p(word.query, '::tsquery')}) AS {h}"
+        )
+        floors.append(f"CASE WHEN {h} THEN {weight:.6f} * {K1 + 1} / (1 + {K1} * bn) ELSE 0 END")
+        ceilings.append(f"CASE WHEN {h} THEN {weight * (K1 + 1):.6f} ELSE 0 END")
+    return held, floors, ceilings
 
 
 def _select(
@@ -501,7 +508,7 @@ def _select(
     else:
         head_ranks, head_score = _head_scoring(found, p)
         head_pre = " + ".join([head_score, *found.bonus])
-        floors = _body_floor(found, p)
+        held, floors, ceilings = _body_bounds(found, p)
         matched = _head_matched(found, p)
         norms = _norms(lengths)
 
@@ -514,8 +521,10 @@ def _select(
             return f"SELECT {cols}, bn, ({head_pre})::float8 AS pre FROM ({y}) y"
 
         def scored(union: str) -> str:
-            pre = " + ".join(["pre", *floors])
-            return f"SELECT {cols}, {pre} AS pre FROM ({union}) u"
+            if held:
+                union = f"SELECT u.*, {', '.join(held)} FROM ({union}) u OFFSET 0"
+            pre, most = " + ".join(["pre", *floors]), " + ".join(["pre", *ceilings])
+            return f"SELECT {cols}, {pre} AS pre, {most} AS most FROM ({union}) u"
 
         top = _full_score(found, lengths, p, cols)
     if phrase is None:
@@ -550,7 +559,14 @@ def _full_score(found: _Plan, lengths: tuple[float, float], p: _Params, cols: st
     # setweight to the weight it already has is the cheapest copy PostgreSQL makes of it
     # (half the cost of `|| ''`; lawref read p50 27 -> 21 ms).
     bv = ", setweight(body_tsv, 'C') AS bv" if need_body else ""
-    candidates = "SELECT id FROM m ORDER BY pre DESC, sort_date DESC, id LIMIT %(candidates)s"
+    # A row whose ceiling is below the floor of the `limit`-th best cannot reach the page
+    # (with 1 % to spare: ts_rank's float4 puts one occurrence a hair under the floor), so its
+    # body vector is not read.
+    needed = "SELECT pre * 0.99 FROM m ORDER BY pre DESC OFFSET %(limit)s - 1 LIMIT 1"
+    candidates = (
+        f"SELECT id FROM m WHERE most >= coalesce(({needed}), '-infinity')"
+        " ORDER BY pre DESC, sort_date DESC, id LIMIT %(candidates)s"
+    )
     x = (
         f"SELECT {cols}, doc_number_norm, head_tsv, {_norms(lengths)}, "
         f"{_head_matched(found, p)}{bv} FROM {{t}} WHERE id IN ({candidates}) OFFSET 0"
