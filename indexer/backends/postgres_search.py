@@ -486,10 +486,10 @@ def _select(
 
     `sources` are the conditions of the matching rows (`_sources`). Ranked, the query runs in
     two stages so its costly part, reading body vectors, grows with the page, not with the
-    matches: every matching row is counted and gets a cheap score (titles and issuers in full where they hold a word, body
-    words by presence, `_body_bounds`); only the best `candidates` of those whose ceiling can
-    reach the page read their body vectors for the full BM25F score. A row whose only match is
-    in its body still gets its floor there."""
+    matches: every matching row is counted and gets a cheap score (titles and issuers in full
+    where they hold a word, body words by presence, `_body_bounds`); only the best `candidates`
+    of those whose ceiling can reach the page read their body vectors for the full BM25F
+    score. A row whose only match is in its body still gets its floor there."""
     t = sql.Identifier(table)
     cols = "id, kind, status, issuer, year, level, topic, title_key, sort_date"
     plain, phrase = sources
