@@ -179,6 +179,11 @@ class _Plan:
     """The SQL of one query: which rows match, and the scored words of each vector."""
 
     match: list[str] = field(default_factory=list)  # OR-ed: any of these selects a row
+    # Synonyms made of several words: the words anywhere (the GIN index answers that alone) and
+    # where they stand as the phrase (a title's or body's positions must be read to know)
+    phrase_words: list[str] = field(default_factory=list)
+    phrase_head: list[str] = field(default_factory=list)
+    phrase_body: list[str] = field(default_factory=list)
     required: list[str] = field(default_factory=list)  # AND-ed: quoted phrases
     head: list[_Scored] = field(default_factory=list)
     body: list[_Scored] = field(default_factory=list)
@@ -258,8 +263,9 @@ def _plan_sql(
     for alt_words in multi:
         # A synonym made of several words is found by their positions, not by LIKE over whole
         # texts: it selects many rows (提起诉讼), and close enough is good enough for an alias.
-        out.match.append(f"head_tsv @@ {p(_tsquery_phrase(alt_words, 'A'), '::tsquery')}")
-        out.match.append(f"body_tsv @@ {p(_tsquery_phrase(alt_words), '::tsquery')}")
+        out.phrase_words.append(_tsquery_all([w for w, _ in alt_words]))
+        out.phrase_head.append(_tsquery_phrase(alt_words, "A"))
+        out.phrase_body.append(_tsquery_phrase(alt_words))
         add_phrase(alt_words, SYNONYM_WEIGHT, True)
     if head_match:
         out.match.append(f"head_tsv @@ {p(' | '.join(head_match), '::tsquery')}")
@@ -303,6 +309,38 @@ def _visibility(request: SearchQuery, p: _Params) -> list[str]:
     return parts
 
 
+def _sources(
+    where: list[str], found: _Plan, everything: bool, p: _Params
+) -> tuple[str, str | None]:
+    """The conditions of the matching rows: those the indexes find alone, and those found only
+    by a synonym of several words (None if the query has none).
+
+    The first is one condition, an OR of simple ones, so it is one bitmap scan over the GIN and
+    b-tree indexes, and the rows it returns are read without unpacking any vector (the indexes
+    answer plain words exactly). A phrase needs the positions held in the (long) vectors; they
+    are read only for the rows holding all its words that the first condition did not find
+    (`p` is the query's name for those rows, see `_select`)."""
+    if everything:
+        return " AND ".join(where) or "TRUE", None
+    if found.required:
+        return " AND ".join(where + found.required), None
+    plain = " AND ".join([*where, f"({' OR '.join(found.match)})" if found.match else "FALSE"])
+    if not found.phrase_words:
+        return plain, None
+    words = p(" | ".join(found.phrase_words), "::tsquery")
+    head = p(" | ".join(f"({q})" for q in found.phrase_head), "::tsquery")
+    body = p(" | ".join(f"({q})" for q in found.phrase_body), "::tsquery")
+    holding = (
+        f"SELECT id FROM {{t}} WHERE head_tsv @@ {words} OR body_tsv @@ {words}"
+        " EXCEPT SELECT id FROM p"
+    )
+    # In a CASE, so the planner cannot turn the check into a bitmap scan that reads the
+    # vectors of every row holding the words, found already or not.
+    check = f"CASE WHEN head_tsv @@ {head} THEN true ELSE body_tsv @@ {body} END"
+    phrase = [f"id = ANY(ARRAY({holding}))", *where, check]
+    return plain, " AND ".join(phrase)
+
+
 @dataclass
 class _Row:
     id: str
@@ -330,28 +368,15 @@ def run_pg_search(
     # Rows are few and their vectors long: a scan unpacking every vector is never the cheaper
     # plan, whatever the planner's estimate says; and a plan costed that way must not trigger
     # JIT compilation, which takes longer than any search (for this transaction only).
-    conn.execute("SET LOCAL enable_seqscan = off")
-    conn.execute("SET LOCAL jit = off")
+    conn.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
     p = _Params()
-    where = _visibility(request, p)
     wanted = page * per_page
     by_date = request.sort == "date" or plan.empty
-    if plan.empty:
-        found = _Plan()
-    else:
-        found = _plan_sql(conn, index.counts, table, plan, p)
-        if found.required:
-            where += found.required
-        elif found.match:
-            # One simple condition per branch, so each is an index scan and no row's vectors
-            # are unpacked to re-check an OR of them all.
-            branches = " UNION ALL ".join(f"SELECT id FROM {{t}} WHERE {m}" for m in found.match)
-            where.append(f"id IN ({branches})")
-        else:
-            where.append("FALSE")
+    found = _Plan() if plan.empty else _plan_sql(conn, index.counts, table, plan, p)
+    sources = _sources(_visibility(request, p), found, plan.empty, p)
     stats = index.counts.get(conn, table, LENGTH_STATS)
     lengths = (stats[("avg", "")], stats[("title_avg", "")])
-    query = _select(table, where, found, by_date, lengths, p)
+    query = _select(table, sources, found, by_date, lengths, p)
     p.values["limit"] = wanted if by_date else max(wanted, RERANK_WINDOW)
     p.values["candidates"] = max(p.values["limit"] * CANDIDATE_FACTOR, MIN_CANDIDATES)
     rows, facets, total = _read(conn, query, p.values)
@@ -386,61 +411,72 @@ def _bound(scored: _Scored, p: _Params) -> tuple[str, str | None]:
     return p(scored.query, "::tsquery"), gate
 
 
-def _norms(lengths: tuple[float, float]) -> tuple[str, str]:
-    """BM25 length normalisation of titles and of bodies (Whoosh's title_B, body_B)."""
+def _norms(lengths: tuple[float, float]) -> str:
+    """The columns `tn` and `bn`: BM25 length normalisation of titles and of bodies (Whoosh's
+    title_B, body_B), worked out once per row in float8 (in numeric, once per scored word, it
+    was a third of the cost of ranking a broad query's matches)."""
     body_avg, title_avg = (max(v, 1.0) for v in lengths)
     return (
-        f"(1 - {TITLE_B} + {TITLE_B} * title_words / {title_avg})",
-        f"(1 - {BODY_B} + {BODY_B} * body_words / {body_avg})",
+        f"1 - {TITLE_B} + {TITLE_B} * title_words::float8 / {title_avg} AS tn, "
+        f"1 - {BODY_B} + {BODY_B} * body_words::float8 / {body_avg} AS bn"
     )
 
 
-def _head_scoring(
-    found: _Plan, lengths: tuple[float, float], p: _Params
-) -> tuple[list[str], list[str]]:
-    """The ts_rank columns and BM25F terms of titles and issuers, each with its field boost.
-    The head vector is short: scoring it on every matching row is cheap."""
-    tn, _ = _norms(lengths)
+def _head_scoring(found: _Plan, p: _Params) -> tuple[list[str], str]:
+    """The ts_rank columns of titles and issuers, and their BM25F score (each word with its
+    field boost). Ranked only where the row's `hm` (`_head_matched`) says its head holds a
+    scored word: elsewhere every rank is 0, and most rows of a broad query match by body alone."""
     ranks, score = [], []
     for i, word in enumerate(found.head):
         query, gate = _bound(word, p)  # one parameter each for the title and the issuer part
-        ranks.append(f"{_ranked('head_tsv', TITLE_PART, query, gate)} AS t{i}")
-        ranks.append(f"{_ranked('head_tsv', ISSUER_PART, query, gate)} AS i{i}")
-        score.append(_bm25(f"t{i}", word.weight * FIELD_BOOSTS["title"], tn))
+        for name, part in ((f"t{i}", TITLE_PART), (f"i{i}", ISSUER_PART)):
+            rank = _ranked("head_tsv", part, query, gate)
+            ranks.append(f"CASE WHEN hm THEN {rank} ELSE 0 END AS {name}")
+        score.append(_bm25(f"t{i}", word.weight * FIELD_BOOSTS["title"], "tn"))
         score.append(_bm25(f"i{i}", word.weight * FIELD_BOOSTS["issuer_text"], "1"))
-    return ranks, score
+    return ranks, f"CASE WHEN hm THEN {' + '.join(score)} ELSE 0 END" if score else "0"
 
 
-def _body_scoring(
-    found: _Plan, lengths: tuple[float, float], p: _Params
-) -> tuple[list[str], list[str]]:
+def _head_matched(found: _Plan, p: _Params) -> str:
+    """The `hm` column: whether the head vector holds any word its score reads."""
+    words = list(dict.fromkeys(word.query for word in found.head))
+    return f"head_tsv @@ {p(' | '.join(words), '::tsquery')} AS hm" if words else "false AS hm"
+
+
+def _body_scoring(found: _Plan, p: _Params) -> tuple[list[str], list[str]]:
     """The ts_rank columns and BM25F terms of bodies: each reads the row's long body vector."""
-    _, bn = _norms(lengths)
     ranks, score = [], []
     for i, word in enumerate(found.body):
         ranks.append(f"{_ranked('bv', BODY_PART, *_bound(word, p))} AS b{i}")
-        score.append(_bm25(f"b{i}", word.weight * FIELD_BOOSTS["body"], bn))
+        score.append(_bm25(f"b{i}", word.weight * FIELD_BOOSTS["body"], "bn"))
     return ranks, score
 
 
-def _body_floor(found: _Plan, lengths: tuple[float, float], p: _Params) -> list[str]:
-    """Each body word's BM25 term as if it occurred once, for the rows that hold it: a floor
-    of its real term (which grows with the count), known from the GIN index alone (a hashed
-    set of the ids holding the word), so no body vector is read to choose the candidates."""
-    _, bn = _norms(lengths)
-    out = []
+def _body_bounds(found: _Plan, p: _Params) -> tuple[list[str], list[str], list[str]]:
+    """Bounds of each body word's BM25 term, known from the GIN index alone, so no body vector is
+    read to choose the candidates: the columns `h0`, `h1`… (the row holds the word: a hashed set
+    of the ids holding it), and the SQL of each word's floor (its term as if it occurred once;
+    the real term grows with the count) and ceiling (K1 + 1 times its weight, which the
+    saturated term never reaches). A word that counts only where a phrase holds has no floor,
+    and its ceiling counts for every row."""
+    held, floors, ceilings = [], [], []
     for word in found.body:
-        if word.gate is not None:  # counts only where a phrase holds: known from the vector only
-            continue
         weight = word.weight * FIELD_BOOSTS["body"]
-        holds = f"id IN (SELECT id FROM {{t}} WHERE body_tsv @@ {p(word.query, '::tsquery')})"
-        out.append(f"CASE WHEN {holds} THEN {weight:.6f} * {K1 + 1} / (1 + {K1} * {bn}) ELSE 0 END")
-    return out
+        if word.gate is not None:
+            ceilings.append(f"{weight * (K1 + 1):.6f}")
+            continue
+        h = f"h{len(held)}"
+        held.append(
+            f"id IN (SELECT id FROM {{t}} WHERE body_tsv @@ {p(word.query, '::tsquery')}) AS {h}"
+        )
+        floors.append(f"CASE WHEN {h} THEN {weight:.6f} * {K1 + 1} / (1 + {K1} * bn) ELSE 0 END")
+        ceilings.append(f"CASE WHEN {h} THEN {weight * (K1 + 1):.6f} ELSE 0 END")
+    return held, floors, ceilings
 
 
 def _select(
     table: str,
-    where: list[str],
+    sources: tuple[str, str | None],
     found: _Plan,
     by_date: bool,
     lengths: tuple[float, float],
@@ -448,33 +484,60 @@ def _select(
 ) -> sql.Composable:
     """The query of one search page: the top rows (`limit`), the total and the facet counts.
 
-    Ranked, it runs in two stages so its cost grows with the page, not with the matches: every
-    matching row is counted and gets a cheap score (titles and issuers in full, body words by
-    presence, `_body_floor`); only the best `candidates` of those read their body vectors for
-    the full BM25F score. A row whose only match is in its body still gets its floor there."""
+    `sources` are the conditions of the matching rows (`_sources`). Ranked, the query runs in
+    two stages so its costly part, reading body vectors, grows with the page, not with the
+    matches: every matching row is counted and gets a cheap score (titles and issuers in full
+    where they hold a word, body words by presence, `_body_bounds`); only the best `candidates`
+    of those whose ceiling can reach the page read their body vectors for the full BM25F
+    score. A row whose only match is in its body still gets its floor there."""
     t = sql.Identifier(table)
     cols = "id, kind, status, issuer, year, level, topic, title_key, sort_date"
-    cond = " AND ".join(where) or "TRUE"
+    plain, phrase = sources
     if by_date:
-        m = f"SELECT {cols} FROM {{t}} WHERE {cond}"
+
+        def rows(cond: str) -> str:
+            return f"SELECT {cols} FROM {{t}} WHERE {cond}"
+
+        def scored(union: str) -> str:
+            return union
+
         top = (
             f"SELECT {cols}, 0.0::float8 AS score, ARRAY[]::boolean[] AS flags FROM m"
             " ORDER BY sort_date DESC, id LIMIT %(limit)s"
         )
     else:
-        head_ranks, head_score = _head_scoring(found, lengths, p)
-        pre = " + ".join(["0", *head_score, *found.bonus, *_body_floor(found, lengths, p)])
-        x = (
-            f"SELECT {cols}, doc_number_norm, head_tsv, title_words, body_words "
-            f"FROM {{t}} WHERE {cond} OFFSET 0"
-        )
-        y = f"SELECT x.*{''.join(', ' + r for r in head_ranks)} FROM ({x}) x OFFSET 0"
-        m = f"SELECT {cols}, ({pre})::float8 AS pre FROM ({y}) y"
+        head_ranks, head_score = _head_scoring(found, p)
+        head_pre = " + ".join([head_score, *found.bonus])
+        held, floors, ceilings = _body_bounds(found, p)
+        matched = _head_matched(found, p)
+        norms = _norms(lengths)
+
+        def rows(cond: str) -> str:
+            x = (
+                f"SELECT {cols}, doc_number_norm, head_tsv, {norms}, {matched} "
+                f"FROM {{t}} WHERE {cond} OFFSET 0"
+            )
+            y = f"SELECT x.*{''.join(', ' + r for r in head_ranks)} FROM ({x}) x OFFSET 0"
+            return f"SELECT {cols}, bn, ({head_pre})::float8 AS pre FROM ({y}) y"
+
+        def scored(union: str) -> str:
+            if held:
+                union = f"SELECT u.*, {', '.join(held)} FROM ({union}) u OFFSET 0"
+            pre, most = " + ".join(["pre", *floors]), " + ".join(["pre", *ceilings])
+            return f"SELECT {cols}, {pre} AS pre, {most} AS most FROM ({union}) u"
+
         top = _full_score(found, lengths, p, cols)
+    if phrase is None:
+        found_rows = f"m AS MATERIALIZED ({scored(rows(plain))})"
+    else:
+        found_rows = (
+            f"p AS MATERIALIZED ({rows(plain)}),"
+            f" m AS MATERIALIZED ({scored('SELECT * FROM p UNION ALL ' + rows(phrase))})"
+        )
     facet_cols = ", ".join(FACET_FIELDS)
     sets = ", ".join(["()"] + [f"({f})" for f in FACET_FIELDS])
     text = f"""
-        WITH m AS MATERIALIZED ({m}),
+        WITH {found_rows},
         top AS ({top}),
         f AS (
             SELECT GROUPING({facet_cols}) AS g, COALESCE({facet_cols}) AS value, count(*) AS n
@@ -496,13 +559,20 @@ def _full_score(found: _Plan, lengths: tuple[float, float], p: _Params, cols: st
     # setweight to the weight it already has is the cheapest copy PostgreSQL makes of it
     # (half the cost of `|| ''`; lawref read p50 27 -> 21 ms).
     bv = ", setweight(body_tsv, 'C') AS bv" if need_body else ""
-    candidates = "SELECT id FROM m ORDER BY pre DESC, sort_date DESC, id LIMIT %(candidates)s"
-    x = (
-        f"SELECT {cols}, doc_number_norm, head_tsv, title_words, body_words{bv} "
-        f"FROM {{t}} WHERE id IN ({candidates}) OFFSET 0"
+    # A row whose ceiling is below the floor of the `limit`-th best cannot reach the page
+    # (with 1 % to spare: ts_rank's float4 puts one occurrence a hair under the floor), so its
+    # body vector is not read.
+    needed = "SELECT pre * 0.99 FROM m ORDER BY pre DESC OFFSET %(limit)s - 1 LIMIT 1"
+    candidates = (
+        f"SELECT id FROM m WHERE most >= coalesce(({needed}), '-infinity')"
+        " ORDER BY pre DESC, sort_date DESC, id LIMIT %(candidates)s"
     )
-    head_ranks, head_score = _head_scoring(found, lengths, p)
-    body_ranks, body_score = _body_scoring(found, lengths, p)
+    x = (
+        f"SELECT {cols}, doc_number_norm, head_tsv, {_norms(lengths)}, "
+        f"{_head_matched(found, p)}{bv} FROM {{t}} WHERE id IN ({candidates}) OFFSET 0"
+    )
+    head_ranks, head_score = _head_scoring(found, p)
+    body_ranks, body_score = _body_scoring(found, p)
     flags = [
         f"(head_tsv @@ {p(q, '::tsquery')} OR bv @@ {p(q, '::tsquery')}) AS c{i}"
         for i, q in enumerate(found.concepts)
@@ -510,7 +580,7 @@ def _full_score(found: _Plan, lengths: tuple[float, float], p: _Params, cols: st
     ranks = head_ranks + body_ranks + flags
     y = f"SELECT x.*{''.join(', ' + r for r in ranks)} FROM ({x}) x OFFSET 0"
     flag_list = ", ".join(f"c{i}" for i in range(len(found.concepts)))
-    score = " + ".join(["0", *head_score, *body_score, *found.bonus])
+    score = " + ".join([head_score, *body_score, *found.bonus])
     return (
         f"SELECT {cols}, ({score})::float8 AS score, ARRAY[{flag_list}]::boolean[] AS flags"
         f" FROM ({y}) y ORDER BY score DESC, sort_date DESC, id LIMIT %(limit)s"

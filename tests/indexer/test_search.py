@@ -359,6 +359,24 @@ def test_a_text_that_keeps_returning_to_the_word_outranks_a_passing_mention(make
     assert ids(index, "住房公积金")[0] == "doc:2"
 
 
+def test_a_record_saying_a_rare_word_often_outranks_more_than_a_page_of_weaker_matches(
+    make_index,
+) -> None:
+    """130 issuers named 银发经济 score above one mention of it in a long body, but below the
+    record whose body keeps returning to it: the PostgreSQL backend leaves out of its candidates
+    only rows whose best possible score is below the page, and this one is not."""
+    index = make_index()
+    records = [
+        record(f"doc:{i}", f"第{i}号通知", "其他事项。" * 20, issuer="银发经济") for i in range(130)
+    ]
+    records += [record(f"doc:f{i}", f"第{i}号其他通知", "其他事项。" * 20) for i in range(800)]
+    records.append(record("doc:x", "关于做好有关工作的通知", "银发经济。" * 30 + "其他事项。" * 70))
+    index.upsert(records)
+    results = index.search(query("银发经济"))
+    assert results.total == 131
+    assert results.hits[0].id == "doc:x"
+
+
 def test_a_synonym_of_several_words_counts_only_where_they_stand_together(make_index) -> None:
     """饭店 means 餐饮服务: its words count where they form it, not where they lie apart."""
     index = make_index()
@@ -369,6 +387,23 @@ def test_a_synonym_of_several_words_counts_only_where_they_stand_together(make_i
         ]
     )
     assert ids(index, "饭店卫生")[0] == "doc:2"
+
+
+def test_a_synonym_of_several_words_finds_and_counts_each_record_once(make_index) -> None:
+    """A record holding the synonym's words together is found by it alone, once even when a
+    word of the query finds it too (facets included); the words apart find nothing."""
+    index = make_index()
+    index.upsert(
+        [
+            record("doc:1", "甲规定", "卫生 " + "餐饮 另行 服务 " * 10, issuer="甲局"),
+            record("doc:2", "乙规定", "检查 餐饮服务 " + "另行 条款 " * 14, issuer="乙局"),
+            record("doc:3", "丙规定", "饭店 餐饮服务 " + "另行 条款 " * 14, issuer="乙局"),
+        ]
+    )
+    results = index.search(query("饭店", per_page=50))
+    assert sorted(h.id for h in results.hits) == ["doc:2", "doc:3"]
+    assert results.total == 2
+    assert dict(results.facets["issuer"]) == {"乙局": 2}
 
 
 def test_info_has_the_same_keys_on_both_backends(seeded: SearchIndex) -> None:
