@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 from whoosh.query import And, AndMaybe, Or, Query, Term
@@ -185,12 +186,7 @@ def _by_matcher(searcher: Searcher, query: Query, size: int) -> Matches:
     context = searcher.context()
     for sub, offset in searcher.leaf_searchers():
         matcher = query.matcher(sub, context)
-        ids: list[int] = []
-        scores: list[float] = []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            scores.append(matcher.score())
-            matcher.next()
+        ids, scores = _walk(matcher, matcher.score)
         if ids:
             where = np.asarray(ids, dtype=np.int64) + offset
             out.mask[where] = True
@@ -250,11 +246,18 @@ def _read(reader, fieldname: str, text: bytes, what: str) -> tuple[object, int]:
             matcher.next()
         starts, positions = np.cumsum(counts, dtype=np.int64), np.asarray(flat, dtype=np.int64)
         return (starts, positions), starts.nbytes + positions.nbytes
-    ids: list[int] = []
-    weights: list[float] = []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
+    ids, weights = _walk(matcher, matcher.weight)
     found = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
     return found, found[0].nbytes + found[1].nbytes
+
+
+def _walk(matcher, value: Callable[[], float]) -> tuple[list[int], list[float]]:
+    """Every posting a matcher yields: its document number and `value()` there (the score or
+    the weight)."""
+    ids: list[int] = []
+    values: list[float] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        values.append(value())
+        matcher.next()
+    return ids, values
