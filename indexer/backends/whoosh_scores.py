@@ -67,12 +67,21 @@ def _union(searcher: Searcher, parts: list[Query], weighting, size: int) -> Matc
             scored = _leaf_scores(searcher, sub.reader(), part, weighting)
             if scored is not None:
                 out.scores[scored[0] + offset] += scored[1]
-    for sub, offset in searcher.leaf_searchers():
-        deleted = deleted_docs(sub.reader())
-        if deleted:
-            out.scores[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = 0.0
+    out.scores[~live_mask(searcher)] = 0.0
     out.mask = out.scores > 0
     return out
+
+
+def live_mask(searcher: Searcher) -> np.ndarray:
+    """Every document not deleted, as a mask, once per searcher."""
+    mask = searcher.__dict__.get("_policylib_live")
+    if mask is None:
+        mask = np.ones(searcher.doc_count_all(), dtype=bool)
+        for sub, offset in searcher.leaf_searchers():
+            deleted = deleted_docs(sub.reader())
+            mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
+        searcher.__dict__["_policylib_live"] = mask
+    return mask
 
 
 def _vectorisable(searcher: Searcher, query: Query) -> bool:

@@ -29,8 +29,8 @@ from ..records import CURRENT_STATUSES
 from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
 from .whoosh_query import build_query
-from .whoosh_scores import score_all
-from .whoosh_segment_facts import SegmentFacts, deleted_docs, field_lengths, segment_facts
+from .whoosh_scores import live_mask, score_all
+from .whoosh_segment_facts import SegmentFacts, field_lengths, segment_facts
 
 _BITS_KEPT = 5000  # word bit sets kept per searcher
 
@@ -122,7 +122,7 @@ def run_search(searcher: Searcher, analyzer: Analyzer, request: SearchQuery) -> 
     wanted = page * per_page
     allowed = _allowed_docs(searcher, visibility_filter(request))
     if by_date:
-        mask = _live(searcher) if isinstance(query, Every) else score_all(searcher, query).mask
+        mask = live_mask(searcher) if isinstance(query, Every) else score_all(searcher, query).mask
         matched = np.flatnonzero(mask if allowed is None else mask & allowed)
         ranked = _newest(matched, _columns(searcher).sort_dates, wanted)
     else:
@@ -143,18 +143,6 @@ def _newest(docnums: np.ndarray, sort_dates: np.ndarray, limit: int) -> list[tup
     Whoosh's sorting collector)."""
     order = np.lexsort((docnums, -sort_dates[docnums]))[:limit]
     return [(0.0, int(docnums[i])) for i in order]
-
-
-def _live(searcher: Searcher) -> np.ndarray:
-    """Every document not deleted, as a mask, once per searcher."""
-    mask = searcher.__dict__.get("_policylib_live")
-    if mask is None:
-        mask = np.ones(searcher.doc_count_all(), dtype=bool)
-        for sub, offset in searcher.leaf_searchers():
-            deleted = deleted_docs(sub.reader())
-            mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
-        searcher.__dict__["_policylib_live"] = mask
-    return mask
 
 
 def _best(docnums: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, int]]:
@@ -183,8 +171,7 @@ class _Columns:
             name: [v for f in facts for v in f.facet_values[name]] for name in FACET_FIELDS
         }
         self.title_key = [v for f in facts for v in f.title_key]
-        self.sort_date = [v for f in facts for v in f.sort_date]
-        self.sort_dates = np.asarray(self.sort_date, dtype=np.int64)
+        self.sort_dates = np.fromiter((v for f in facts for v in f.sort_date), dtype=np.int64)
         self._places: dict[str, str] = {}
         self._bits: dict[tuple[str, str], int] = {}
 
@@ -198,7 +185,7 @@ class _Columns:
     def get(self, docnum: int) -> tuple[str, bool, int]:
         kind = self.facet_values["kind"][docnum]
         current = is_current(kind, self.facet_values["status"][docnum])
-        return self.title_key[docnum], current, self.sort_date[docnum]
+        return self.title_key[docnum], current, int(self.sort_dates[docnum])
 
     def bits_of_all(self, fieldname: str, words: list[str]) -> int | None:
         """Records holding every word in the field, as a bit set; None if a word is in none.
