@@ -18,9 +18,7 @@ from .core import Library
 from .listings import document_row, filed_date
 from .models import Document
 from .models.documents import filed_order
-from .search_params import FACETS, SearchParams, facet_label
-
-FACET_LIMIT = 30
+from .search_params import FACET_VALUES, FACETS, SearchParams, facet_label
 
 
 def _year() -> ColumnElement:
@@ -58,7 +56,7 @@ def _facet(session: Session, params: SearchParams, facet: str) -> list[dict]:
     n = func.count()
     stmt = select(col, n).where(col.is_not(None), *_conditions(params, skip=facet)).group_by(col)
     stmt = stmt.order_by(col.desc()) if facet == "year" else stmt.order_by(n.desc(), col)
-    rows = session.execute(stmt.limit(FACET_LIMIT)).all()
+    rows = session.execute(stmt.limit(FACET_VALUES)).all()
     chosen = params.selected(facet)
     return [
         {

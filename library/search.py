@@ -16,10 +16,8 @@ from . import index_backlog
 from .core import Library
 from .models import STATUS_LABELS
 from .related import related_links
-from .search_params import FACETS, KIND_LABELS, SearchParams, facet_label
+from .search_params import FACET_VALUES, FACETS, KIND_LABELS, SearchParams, facet_label
 from .status_labels import status_label
-
-FACET_VALUES = 30  # values listed per facet; the page shows the first 12
 
 
 def _split_ref(ref: str) -> tuple[str, int]:

@@ -27,6 +27,9 @@ MAX_PAGE = 1000
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 50
 MAX_FILTER_VALUES = 20
+# Values listed per facet, most frequent first (search results and the catalogue); a province
+# has hundreds of issuers. Chosen values are always among them: at most MAX_FILTER_VALUES.
+FACET_VALUES = 30
 SORTS = {"relevance": "相关度", "date": "日期"}
 KIND_LABELS = {"document": "规范性文件", "interpretation": "政策解读", "qa": "政策问答"}
 # Facets shown on the results page, in display order, with their Chinese names.
