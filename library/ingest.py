@@ -409,33 +409,36 @@ def _result(future: Future, timeout: float, what: tuple[str, str]):  # the job's
 
 def store_original(lib: Library, path: Path, sha256: str) -> None:
     """Originals are kept untouched, content-addressed, so two copies of one file cost one."""
-    dest = lib.settings.originals_dir / sha256[:2] / sha256
-    if dest.exists():
-        return
-    private_dir(dest.parent)
-    tmp = dest.with_suffix(".part")
-    copy_private(path, tmp)  # 0600: an original may be a draft not yet public
-    os.replace(tmp, dest)
+    # 0600: an original may be a draft not yet public
+    _keep_once(original_path(lib, sha256), lambda tmp: copy_private(path, tmp))
 
 
 def original_path(lib: Library, sha256: str) -> Path:
-    return lib.settings.originals_dir / sha256[:2] / sha256
+    return _kept_path(lib.settings.originals_dir, sha256)
 
 
 def searchable_path(originals: Path, sha256: str) -> Path:
     """The searchable PDF of the scan whose original is `sha256`: beside it, named after it."""
-    return originals / sha256[:2] / f"{sha256}.searchable.pdf"
+    return _kept_path(originals, sha256, ".searchable.pdf")
 
 
 def store_searchable(originals: Path, sha256: str, data: bytes) -> None:
-    """Written whole (0600, like the original) or not at all, and once: like the originals it
-    sits with, it is never rewritten, so a backup taken while ingest runs reads it whole."""
-    dest = searchable_path(originals, sha256)
+    """Kept like the original it sits with (0600, written once)."""
+    _keep_once(searchable_path(originals, sha256), lambda tmp: write_private(tmp, data))
+
+
+def _kept_path(originals: Path, sha256: str, suffix: str = "") -> Path:
+    return originals / sha256[:2] / f"{sha256}{suffix}"
+
+
+def _keep_once(dest: Path, write: Callable[[Path], object]) -> None:
+    """Write a kept file whole or not at all, and once: it is never rewritten, so a backup
+    taken while ingest runs reads it whole. `write` fills the temporary file it is given."""
     if dest.exists():
         return
     private_dir(dest.parent)
     tmp = dest.with_suffix(f".{os.getpid()}.part")
-    write_private(tmp, data)
+    write(tmp)
     os.replace(tmp, dest)
 
 
