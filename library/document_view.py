@@ -4,6 +4,7 @@ and the CLI, and the stored original to download. Built here once so the three a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -34,12 +35,7 @@ def original_file(lib: Library, doc: Document) -> Path | None:
 def original_download(lib: Library, doc_id: int) -> tuple[Path, str] | None:
     """The stored original of a document and the name it was ingested under (its folder
     dropped), or None when there is no such document or ingest kept no original."""
-    with lib.db.session() as session:
-        doc = session.get(Document, doc_id)
-        path = original_file(lib, doc) if doc else None
-        if doc is None or path is None:
-            return None
-        return path, (doc.source_file or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return _download(lib, doc_id, original_file)
 
 
 def searchable_file(lib: Library, doc: Document) -> Path | None:
@@ -54,13 +50,24 @@ def searchable_file(lib: Library, doc: Document) -> Path | None:
 def searchable_download(lib: Library, doc_id: int) -> tuple[Path, str] | None:
     """The searchable PDF of a document and a name to save it under (the original's stem plus
     `.searchable.pdf`), or None when there is none."""
+    found = _download(lib, doc_id, searchable_file)
+    if found is None:
+        return None
+    path, name = found
+    return path, f"{Path(name).stem or 'document'}.searchable.pdf"
+
+
+def _download(
+    lib: Library, doc_id: int, file_of: Callable[[Library, Document], Path | None]
+) -> tuple[Path, str] | None:
+    """A document's stored file (`file_of`) and the name it was ingested under, its folder
+    dropped; None without the document or the file."""
     with lib.db.session() as session:
         doc = session.get(Document, doc_id)
-        path = searchable_file(lib, doc) if doc else None
+        path = file_of(lib, doc) if doc else None
         if doc is None or path is None:
             return None
-        name = (doc.source_file or "").replace("\\", "/").rsplit("/", 1)[-1]
-        return path, f"{Path(name).stem or 'document'}.searchable.pdf"
+        return path, (doc.source_file or "").replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def document_view(lib: Library, doc_id: int) -> dict | None:
