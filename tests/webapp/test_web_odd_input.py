@@ -76,6 +76,9 @@ def test_sign_in_never_lands_off_site(app: Flask, staff: dict[str, str]):
     [
         "/documents/²",
         "/documents/²/original",
+        "/documents/²/searchable.pdf",
+        "/documents/٣/searchable.pdf",
+        "/documents/99999999999999999999999/searchable.pdf",
         "/api/documents/²",
         "/documents/٣",
         "/documents/99999999999999999999999",
