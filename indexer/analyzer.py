@@ -157,6 +157,11 @@ class Synonyms:
             found[word] = (self._groups[word], m.span())
         return found
 
+    def words(self) -> list[str]:
+        """Every word of every group, as a query may ask for it."""
+        self._reload_if_changed()
+        return list(self._groups)
+
     def _reload_if_changed(self) -> None:
         now = time.monotonic()
         if self.path is None or now - self._checked < _SYNONYMS_RECHECK_SECONDS:

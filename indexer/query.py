@@ -165,6 +165,17 @@ def _phrase_words(inner: str, analyzer: Analyzer) -> list[tuple[str, int]]:
     return out[:MAX_PHRASE_WORDS]
 
 
+def synonym_phrases(analyzer: Analyzer) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The synonyms that a query looks for as several words at their offsets (`alternatives`
+    of more than one word), with those words: what an index may mark where each occurs."""
+    out = {}
+    for alt in analyzer.synonyms.words():
+        words = _phrase_words(alt, analyzer)
+        if len(words) > 1:
+            out[alt] = tuple(words)
+    return out
+
+
 def common_limit(records: int) -> float:
     """Above this many records, a word is too common to select records by: both backends match
     such a word in titles only (a small library skips nothing: it costs nothing there)."""

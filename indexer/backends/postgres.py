@@ -11,7 +11,8 @@ migrations; `policylib reindex` rebuilds them from the database at any time):
     policylib_search              a view on the live generation: what every search reads
     policylib_search_g<stamp>     one table per generation (rows of `postgres_rows.to_row`, GIN indexes)
     policylib_search_state        one row: live, previous (kept for rollback()), building
-    policylib_search_generations  built_at, schema version, dictionary fingerprint per generation
+    policylib_search_generations  built_at, schema version, dictionary fingerprint and marked
+                                  synonym phrases (`postgres_rows.PhraseMarks`) per generation
     policylib_search_journal      writes made while a rebuild runs, replayed before its swap
 
 Concurrency, with advisory locks (released by PostgreSQL when a holder's connection dies, so a
@@ -54,7 +55,7 @@ from ..interface import (
     generation_stamp,
 )
 from ..records import IndexRecord
-from .postgres_rows import COLUMNS, record_from_json, record_to_json, to_row
+from .postgres_rows import COLUMNS, PhraseMarks, record_from_json, record_to_json, to_row
 from .postgres_search import TermCounts, run_pg_search
 
 log = logging.getLogger("policylib.indexer")
@@ -121,6 +122,8 @@ _META_DDL = (
     f"""CREATE TABLE IF NOT EXISTS {GENERATIONS} (
         name text PRIMARY KEY, built_at timestamptz NOT NULL, schema integer NOT NULL,
         dictionary text NOT NULL, count integer NOT NULL DEFAULT 0)""",
+    # The synonym phrases each generation's rows mark (`PhraseMarks`); NULL before marks were.
+    f"ALTER TABLE {GENERATIONS} ADD COLUMN IF NOT EXISTS phrases jsonb",
     f"""CREATE TABLE IF NOT EXISTS {JOURNAL} (
         seq bigserial PRIMARY KEY, generation text NOT NULL, op text NOT NULL,
         payload jsonb NOT NULL)""",
@@ -152,9 +155,9 @@ def _new_generation_name() -> str:
     return f"{TABLE_PREFIX}{generation_stamp().lower()}_{secrets.token_hex(3)}"
 
 
-def _rows_of(chunk: list[IndexRecord], analyzer: Analyzer) -> list[tuple]:
+def _rows_of(chunk: list[IndexRecord], analyzer: Analyzer, marks: PhraseMarks) -> list[tuple]:
     """Worker-process entry point: a chunk of records as rows."""
-    return [to_row(r, analyzer) for r in chunk]
+    return [to_row(r, analyzer, marks) for r in chunk]
 
 
 class PgSearchIndex:
@@ -180,6 +183,7 @@ class PgSearchIndex:
         self.rebuild_timeout = rebuild_timeout
         self.procs = procs
         self.counts = TermCounts()
+        self._marks: dict[str, PhraseMarks] = {}
         self._lock = threading.Lock()
         self._pool: ConnectionPool | None = None
         self._pool_pid = 0
@@ -229,7 +233,11 @@ class PgSearchIndex:
         log.info("index rolled back backend=postgres from=%s to=%s", live, previous)
 
     def search(self, query: SearchQuery) -> SearchResults:
-        return self._read(lambda conn: run_pg_search(conn, self, VIEW, query))
+        def read(conn: psycopg.Connection) -> SearchResults:
+            live, _, _ = self._state(conn)
+            return run_pg_search(conn, self, VIEW, query, self._marks_of(conn, live))
+
+        return self._read(read)
 
     def count(self) -> int:
         return self._read(
@@ -331,7 +339,7 @@ class PgSearchIndex:
                         sql.SQL("INSERT INTO {} (live) VALUES (%s)").format(sql.Identifier(STATE)),
                         (name,),
                     )
-                    self._record_generation(conn, name, 0)
+                    self._record_generation(conn, name, 0, PhraseMarks.of(self.analyzer))
                     self._point_view(conn, name)
                     log.info("index created backend=postgres generation=%s", name)
                 else:
@@ -405,14 +413,33 @@ class PgSearchIndex:
             )
         )
 
-    def _record_generation(self, conn: psycopg.Connection, name: str, count: int) -> None:
+    def _record_generation(
+        self, conn: psycopg.Connection, name: str, count: int, marks: PhraseMarks
+    ) -> None:
         conn.execute(
             sql.SQL(
-                "INSERT INTO {} (name, built_at, schema, dictionary, count) "
-                "VALUES (%s, now(), %s, %s, %s)"
+                "INSERT INTO {} (name, built_at, schema, dictionary, count, phrases) "
+                "VALUES (%s, now(), %s, %s, %s, %s)"
             ).format(sql.Identifier(GENERATIONS)),
-            (name, SCHEMA_VERSION, self.analyzer.dictionary.fingerprint, count),
+            (name, SCHEMA_VERSION, self.analyzer.dictionary.fingerprint, count, marks.to_json()),
         )
+        self._marks[name] = marks
+
+    def _marks_of(self, conn: psycopg.Connection, name: str) -> PhraseMarks:
+        """The phrases generation `name` marks: fixed for its life, so read once per process."""
+        marks = self._marks.get(name)
+        if marks is None:
+            row = conn.execute(
+                sql.SQL("SELECT phrases::text FROM {} WHERE name = %s").format(
+                    sql.Identifier(GENERATIONS)
+                ),
+                (name,),
+            ).fetchone()
+            marks = PhraseMarks.from_json(row[0] if row else None)
+            if len(self._marks) > 16:
+                self._marks.clear()
+            self._marks[name] = marks
+        return marks
 
     @staticmethod
     def _state(conn: psycopg.Connection, missing_ok: bool = False) -> tuple | None:
@@ -432,7 +459,11 @@ class PgSearchIndex:
     def _write(self, op: str, items: list) -> None:
         """One transaction: the live table, and the journal when a rebuild is running."""
         self._ensure()
-        rows = [to_row(r, self.analyzer) for r in items] if op == "upsert" else []
+        rows: dict[str, list[tuple]] = {}  # by the generation whose marks they carry
+        if op == "upsert":
+            with self._connection() as conn:
+                live, _, _ = self._state(conn)
+                rows[live] = self._rows_for(conn, live, items)
         for attempt in range(2):
             try:
                 with self._connection() as conn, conn.transaction():
@@ -440,7 +471,9 @@ class PgSearchIndex:
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITE_LOCK,))
                     live, _, building = self._state(conn)
                     if op == "upsert":
-                        self._upsert_rows(conn, live, rows)
+                        if live not in rows:  # swapped since the rows were made
+                            rows[live] = self._rows_for(conn, live, items)
+                        self._upsert_rows(conn, live, rows[live])
                     else:
                         conn.execute(
                             sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(
@@ -469,6 +502,12 @@ class PgSearchIndex:
                 self._ensure()
             except psycopg.OperationalError as exc:
                 raise IndexUnavailableError(_unreachable(exc)) from exc
+
+    def _rows_for(
+        self, conn: psycopg.Connection, generation: str, records: list[IndexRecord]
+    ) -> list[tuple]:
+        marks = self._marks_of(conn, generation)
+        return [to_row(r, self.analyzer, marks) for r in records]
 
     @staticmethod
     def _upsert_rows(conn: psycopg.Connection, table: str, rows: list[tuple]) -> None:
@@ -508,6 +547,7 @@ class PgSearchIndex:
     ) -> dict:
         started = time.monotonic()
         name = _new_generation_name()
+        marks = PhraseMarks.of(self.analyzer)
         with self._connection() as conn:
             self._drop_stale(conn, keep=set())
             with conn.transaction():
@@ -517,7 +557,7 @@ class PgSearchIndex:
                     sql.SQL("UPDATE {} SET building = %s").format(sql.Identifier(STATE)), (name,)
                 )
         try:
-            count, probe = self._load(name, records)
+            count, probe = self._load(name, records, marks)
             if expected is not None and count != expected:
                 raise RebuildError(
                     f"rebuild read {count} records but {expected} were expected; the live "
@@ -529,15 +569,15 @@ class PgSearchIndex:
                     self._create_indexes(conn, name)
                 conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
                 conn.commit()
-                self._verify(conn, name, probe)
+                self._verify(conn, name, probe, marks)
                 conn.commit()
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                    self._replay_journal(conn, name)
+                    self._replay_journal(conn, name, marks)
                     count = conn.execute(
                         sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
                     ).fetchone()[0]
-                    self._record_generation(conn, name, count)
+                    self._record_generation(conn, name, count, marks)
                     if before_swap:
                         before_swap()
                     live, _, _ = self._state(conn)
@@ -572,7 +612,9 @@ class PgSearchIndex:
         )
         return report
 
-    def _load(self, name: str, records: Iterable[IndexRecord]) -> tuple[int, str | None]:
+    def _load(
+        self, name: str, records: Iterable[IndexRecord], marks: PhraseMarks
+    ) -> tuple[int, str | None]:
         """COPY every record into the new table (rows made on every core for a big library)."""
         seen: set[str] = set()
         probe: str | None = None
@@ -580,7 +622,7 @@ class PgSearchIndex:
             sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
         )
         with self._connection() as conn, conn.cursor() as cur, cur.copy(copy) as out:
-            for row in self._rows(records):
+            for row in self._rows(records, marks):
                 if row[0] in seen:
                     log.warning("duplicate record skipped id=%s", row[0])
                     continue
@@ -590,36 +632,39 @@ class PgSearchIndex:
                     probe = row[3]
         return len(seen), probe
 
-    def _rows(self, records: Iterable[IndexRecord]) -> Iterator[tuple]:
+    def _rows(self, records: Iterable[IndexRecord], marks: PhraseMarks) -> Iterator[tuple]:
         it = iter(records)
         head = list(islice(it, PARALLEL_THRESHOLD))
         procs = self.procs or os.cpu_count() or 1
         if len(head) < PARALLEL_THRESHOLD or procs < 2:
             for record in head:
-                yield to_row(record, self.analyzer)
+                yield to_row(record, self.analyzer, marks)
             for record in it:
-                yield to_row(record, self.analyzer)
+                yield to_row(record, self.analyzer, marks)
             return
         # spawn, not fork: a forked child would share this process's database sockets
         with ProcessPoolExecutor(procs, mp_context=get_context("spawn")) as pool:
             pending: deque = deque()
             chunks = _chunks(head, it)
             for chunk in chunks:
-                pending.append(pool.submit(_rows_of, chunk, self.analyzer))
+                pending.append(pool.submit(_rows_of, chunk, self.analyzer, marks))
                 if len(pending) >= procs * 3:
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
 
-    def _verify(self, conn: psycopg.Connection, name: str, probe: str | None) -> None:
+    def _verify(
+        self, conn: psycopg.Connection, name: str, probe: str | None, marks: PhraseMarks
+    ) -> None:
         """A new generation must answer a query before it goes live."""
         if not probe:
             return
-        found = run_pg_search(conn, self, name, SearchQuery(text=probe, include_all=True))
+        query = SearchQuery(text=probe, include_all=True)
+        found = run_pg_search(conn, self, name, query, marks)
         if not found.total:
             raise RebuildError(f"the rebuilt index did not find {probe!r}; the live index was kept")
 
-    def _replay_journal(self, conn: psycopg.Connection, name: str) -> None:
+    def _replay_journal(self, conn: psycopg.Connection, name: str, marks: PhraseMarks) -> None:
         rows = conn.execute(
             sql.SQL("SELECT op, payload FROM {} WHERE generation = %s ORDER BY seq").format(
                 sql.Identifier(JOURNAL)
@@ -629,7 +674,7 @@ class PgSearchIndex:
         for op, payload in rows:
             if op == "upsert":
                 records = [record_from_json(p) for p in payload]
-                self._upsert_rows(conn, name, [to_row(r, self.analyzer) for r in records])
+                self._upsert_rows(conn, name, [to_row(r, self.analyzer, marks) for r in records])
             else:
                 conn.execute(
                     sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(name)),

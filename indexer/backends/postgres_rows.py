@@ -15,10 +15,13 @@ their long bodies.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cached_property
 
 from ..analyzer import Analyzer, fold
+from ..query import synonym_phrases
 from ..records import IndexRecord
 from ..schema import STORED_BODY_CHARS, sort_date, title_key
 
@@ -30,6 +33,9 @@ from ..schema import STORED_BODY_CHARS, sort_date, title_key
 MAX_POSITION = 16383
 POSITIONS_KEPT = 256
 MAX_LEXEME_CHARS = 200
+# The lexeme of a marked synonym phrase (`PhraseMarks`) is this sign and the synonym: a word of the
+# text never starts with it (the segmenter splits a symbol from the characters after it).
+PHRASE_MARK = "\u2042"
 
 COLUMNS = (
     "id",
@@ -58,19 +64,85 @@ COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class PhraseMarks:
+    """The synonyms of several words (`query.synonym_phrases`) that the rows of one generation
+    carry as one lexeme more wherever the phrase occurs (its words at their offsets).
+
+    A query then finds such a synonym through the GIN index like any word, instead of reading
+    the positions in the long body vector of every row that holds its words (提起 诉讼 in ten
+    thousand laws). Fixed per generation, stored with it: a synonym added to synonyms.txt later
+    is not marked in rows already written, so the search looks for it by positions (slower, as
+    exact) until `policylib reindex --full` builds a generation that marks it."""
+
+    phrases: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, analyzer: Analyzer) -> PhraseMarks:
+        return cls(synonym_phrases(analyzer))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> PhraseMarks:
+        """From the generations table; None (a generation built before marks) marks nothing."""
+        data = json.loads(text) if text else {}
+        return cls({alt: tuple((w, int(o)) for w, o in words) for alt, words in data.items()})
+
+    def to_json(self) -> str:
+        return json.dumps(self.phrases, ensure_ascii=False, sort_keys=True)
+
+    def lexeme(self, alt: str, words: list[tuple[str, int]]) -> str | None:
+        """The quoted lexeme marking `alt` in these rows, or None when they do not mark it (or
+        marked it as other words: the dictionary has changed since)."""
+        if self.phrases.get(alt) != tuple(words):
+            return None
+        return quote_lexeme(PHRASE_MARK + alt)
+
+    def found(self, tokens: list[tuple[str, int, int]]) -> dict[str, list[int]]:
+        """{marker lexeme: start offsets} of the marked phrases among a field's tokens."""
+        if not self.phrases:
+            return {}
+        wanted = self._words
+        at = {(w, start) for w, start, _ in tokens if w in wanted}
+        out: dict[str, list[int]] = {}
+        for w, start in at:
+            for marker, rest in self._by_first.get(w, ()):
+                if all((x, start + o) in at for x, o in rest):
+                    out.setdefault(marker, []).append(start)
+        return {m: sorted(starts) for m, starts in out.items()}
+
+    @cached_property
+    def _words(self) -> frozenset[str]:
+        return frozenset(w for words in self.phrases.values() for w, _ in words)
+
+    @cached_property
+    def _by_first(self) -> dict[str, list[tuple[str, tuple[tuple[str, int], ...]]]]:
+        """The phrases by their first word: (marker, the other words at their offsets)."""
+        out: dict[str, list] = {}
+        for alt, words in self.phrases.items():
+            out.setdefault(words[0][0], []).append((PHRASE_MARK + alt, words[1:]))
+        return out
+
+
 def quote_lexeme(word: str) -> str:
     """A lexeme as tsvector/tsquery input: quoted, quotes doubled, backslashes escaped."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _add(
-    found: dict[str, list[str]], analyzer: Analyzer, folded: str, offset: int, weight: str
+    found: dict[str, list[str]],
+    analyzer: Analyzer,
+    folded: str,
+    offset: int,
+    weight: str,
+    marks: PhraseMarks | None = None,
 ) -> int:
-    """Add the words of one folded field at `offset`; returns how many words it had."""
+    """Add the words of one folded field at `offset` (and the `marks` of the phrases it holds);
+    returns how many words it had."""
     tokens = analyzer.tokens_of_folded(folded)
-    for word, start, _end in tokens:
-        if len(word) > MAX_LEXEME_CHARS:
-            continue
+    words = [(w, s) for w, s, _ in tokens if len(w) <= MAX_LEXEME_CHARS]
+    if marks is not None:
+        words += [(m, s) for m, starts in marks.found(tokens).items() for s in starts]
+    for word, start in words:
         positions = found.get(word)
         if positions is None:
             positions = found[word] = []
@@ -88,18 +160,19 @@ def _text(value: str | None) -> str:
     return (value or "").replace("\x00", " ")
 
 
-def to_row(record: IndexRecord, analyzer: Analyzer) -> tuple:
-    """The row of `record`, values in COLUMNS order (dates as dates, vectors as literals)."""
+def to_row(record: IndexRecord, analyzer: Analyzer, marks: PhraseMarks) -> tuple:
+    """The row of `record`, values in COLUMNS order (dates as dates, vectors as literals), with
+    the synonym phrases its generation marks (`marks`) in titles and bodies."""
     title = fold(_text(record.title))
     alt = fold(_text("\n".join(record.extra_terms)))
     body = fold(_text(record.body))
     head: dict[str, list[str]] = {}
-    title_words = _add(head, analyzer, title, 0, "A")
-    title_words += _add(head, analyzer, alt, len(title) + 1, "A")
+    title_words = _add(head, analyzer, title, 0, "A", marks)
+    title_words += _add(head, analyzer, alt, len(title) + 1, "A", marks)
     _add(head, analyzer, fold(_text(record.doc_number)), 0, "B")
     _add(head, analyzer, fold(_text(record.issuer)), 0, "B")
     body_found: dict[str, list[str]] = {}
-    words = _add(body_found, analyzer, body, 0, "C")
+    words = _add(body_found, analyzer, body, 0, "C", marks)
     when = sort_date(record)
     return (
         record.id,

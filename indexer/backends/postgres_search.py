@@ -45,7 +45,7 @@ from ..ranking import BODY_B, K1, RERANK_WINDOW, TITLE_B, Candidate, place_of, r
 from ..records import CURRENT_STATUSES
 from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
-from .postgres_rows import quote_lexeme
+from .postgres_rows import PhraseMarks, quote_lexeme
 
 if TYPE_CHECKING:
     from .postgres import PgSearchIndex
@@ -166,12 +166,15 @@ def _like_pattern(words: list[tuple[str, int]]) -> str:
 
 @dataclass(frozen=True)
 class _Scored:
-    """One word scored in one vector: its weight (idf x query boost, before the field boost) and
-    the phrase that must hold in that vector for it to count (None: it counts wherever it is)."""
+    """One word scored in one vector: its weight (idf x query boost, before the field boost),
+    the phrase that must hold in that vector for it to count (None: it counts wherever it is),
+    and what the GIN index can tell of a row to show it counts there at least once (the word
+    itself, a marked phrase's lexeme; None when only positions can tell)."""
 
     query: str
     weight: float
     gate: str | None = None
+    held: str | None = None
 
 
 @dataclass
@@ -197,18 +200,22 @@ def _idf(df: float, n: float) -> float:
 
 
 def _plan_sql(
-    conn: psycopg.Connection, caches: TermCounts, table: str, plan: QueryPlan, p: _Params
+    conn: psycopg.Connection,
+    caches: TermCounts,
+    table: str,
+    plan: QueryPlan,
+    marks: PhraseMarks,
+    p: _Params,
 ) -> _Plan:
     words = list(plan.terms)
-    alternatives = {a: w for a, w in plan.alternatives.items()}
-    singles = [w[0][0] for w in alternatives.values() if len(w) == 1]
+    singles = [w[0][0] for w in plan.alternatives.values() if len(w) == 1]
     phrase_words = [w for words_ in plan.phrases for w, _ in words_]
-    multi = [w for w in alternatives.values() if len(w) > 1]
+    multi = [(a, w) for a, w in plan.alternatives.items() if len(w) > 1]
     concept_queries = [
         " | ".join(_tsquery_all(list(wl)) for wl in c.word_lists()) for c in plan.concepts
     ]
     wanted = list(LENGTH_STATS)
-    for w in dict.fromkeys(words + singles + phrase_words + [x for m in multi for x, _ in m]):
+    for w in dict.fromkeys(words + singles + phrase_words + [x for _, m in multi for x, _ in m]):
         wanted += [("head", quote_lexeme(w)), ("body", quote_lexeme(w))]
     wanted += [("any", q) for q in concept_queries]
     stats = caches.get(conn, table, wanted)
@@ -224,27 +231,35 @@ def _plan_sql(
         hdf, bdf = stats[("head", q)], stats[("body", q)]
         in_body = False
         if hdf <= limit:
-            out.head.append(_Scored(q, _idf(hdf, n) * boost))
+            out.head.append(_Scored(q, _idf(hdf, n) * boost, held=q))
             if match:
                 head_match.append(q)
         if not is_single_cjk(word) and bdf <= limit:
-            out.body.append(_Scored(q, _idf(bdf, n) * boost))
+            out.body.append(_Scored(q, _idf(bdf, n) * boost, held=q))
             if match:
                 body_match.append(q)
                 in_body = True
         return in_body
 
-    def add_phrase(words: list[tuple[str, int]], boost: float, gate_body: bool) -> None:
+    def add_phrase(
+        words: list[tuple[str, int]], boost: float, gate_body: bool, marker: str | None = None
+    ) -> None:
         """Score every word of a phrase, common ones too, in each vector that holds them all, as
-        Whoosh's phrase query does; they count only where the phrase holds (in bodies only
-        when `gate_body`: a required phrase may lie past the positions a vector keeps)."""
+        Whoosh's phrase query does; they count only where the phrase holds (its `marker` where
+        the rows mark it; in bodies only when `gate_body`: a required phrase may lie past the
+        positions a vector keeps)."""
         qs = [quote_lexeme(w) for w, _ in words]
         for kind, scored, gate in (
-            ("head", out.head, _tsquery_phrase(words, "A")),
-            ("body", out.body, _tsquery_phrase(words) if gate_body else None),
+            ("head", out.head, marker or _tsquery_phrase(words, "A")),
+            ("body", out.body, (marker or _tsquery_phrase(words)) if gate_body else None),
         ):
             if all(stats[(kind, q)] for q in qs):
-                scored += [_Scored(q, _idf(stats[(kind, q)], n) * boost, gate) for q in qs]
+                scored += [
+                    _Scored(
+                        q, _idf(stats[(kind, q)], n) * boost, gate, q if gate is None else marker
+                    )
+                    for q in qs
+                ]
 
     common = []
     any_body = False
@@ -257,10 +272,16 @@ def _plan_sql(
         body_match.append(_tsquery_all(common))
         for word in common:
             q = quote_lexeme(word)
-            out.body.append(_Scored(q, _idf(stats[("body", q)], n)))
+            out.body.append(_Scored(q, _idf(stats[("body", q)], n), held=q))
     for word in singles:
         add(word, SYNONYM_WEIGHT, True)
-    for alt_words in multi:
+    for alt, alt_words in multi:
+        marker = marks.lexeme(alt, alt_words)
+        if marker is not None:  # found through the index like a word
+            head_match.append(marker)
+            body_match.append(marker)
+            add_phrase(alt_words, SYNONYM_WEIGHT, True, marker)
+            continue
         # A synonym made of several words is found by their positions, not by LIKE over whole
         # texts: it selects many rows (提起诉讼), and close enough is good enough for an alias.
         out.phrase_words.append(_tsquery_all([w for w, _ in alt_words]))
@@ -358,8 +379,13 @@ def _no_facets() -> dict[str, list[tuple[str, int]]]:
 
 
 def run_pg_search(
-    conn: psycopg.Connection, index: PgSearchIndex, table: str, request: SearchQuery
+    conn: psycopg.Connection,
+    index: PgSearchIndex,
+    table: str,
+    request: SearchQuery,
+    marks: PhraseMarks,
 ) -> SearchResults:
+    """One page of results from `table`, whose rows mark the synonym phrases of `marks`."""
     per_page = min(max(int(request.per_page or 10), 1), MAX_PER_PAGE)
     page = max(int(request.page or 1), 1)
     plan = plan_query(request.text, index.analyzer, request.doc_numbers)
@@ -372,7 +398,7 @@ def run_pg_search(
     p = _Params()
     wanted = page * per_page
     by_date = request.sort == "date" or plan.empty
-    found = _Plan() if plan.empty else _plan_sql(conn, index.counts, table, plan, p)
+    found = _Plan() if plan.empty else _plan_sql(conn, index.counts, table, plan, marks, p)
     sources = _sources(_visibility(request, p), found, plan.empty, p)
     stats = index.counts.get(conn, table, LENGTH_STATS)
     lengths = (stats[("avg", "")], stats[("title_avg", "")])
@@ -454,21 +480,24 @@ def _body_scoring(found: _Plan, p: _Params) -> tuple[list[str], list[str]]:
 
 def _body_bounds(found: _Plan, p: _Params) -> tuple[list[str], list[str], list[str]]:
     """Bounds of each body word's BM25 term, known from the GIN index alone, so no body vector is
-    read to choose the candidates: the columns `h0`, `h1`… (the row holds the word: a hashed set
-    of the ids holding it), and the SQL of each word's floor (its term as if it occurred once;
-    the real term grows with the count) and ceiling (K1 + 1 times its weight, which the
-    saturated term never reaches). A word that counts only where a phrase holds has no floor,
-    and its ceiling counts for every row."""
+    read to choose the candidates: the columns `h0`, `h1`… (the row holds what shows the word
+    counts, `_Scored.held`: a hashed set of the ids holding it, one per distinct lexeme), and
+    the SQL of each word's floor (its term as if it occurred once; the real term grows with the
+    count) and ceiling (K1 + 1 times its weight, which the saturated term never reaches). A
+    word that only positions can show counts has no floor, and its ceiling counts for every
+    row."""
     held, floors, ceilings = [], [], []
+    columns: dict[str, str] = {}
     for word in found.body:
         weight = word.weight * FIELD_BOOSTS["body"]
-        if word.gate is not None:
+        if word.held is None:
             ceilings.append(f"{weight * (K1 + 1):.6f}")
             continue
-        h = f"h{len(held)}"
-        held.append(
-            f"id IN (SELECT id FROM {{t}} WHERE body_tsv @@ {p(word.query, '::tsquery')}) AS {h}"
-        )
+        h = columns.get(word.held)
+        if h is None:
+            h = columns[word.held] = f"h{len(held)}"
+            query = p(word.held, "::tsquery")
+            held.append(f"id IN (SELECT id FROM {{t}} WHERE body_tsv @@ {query}) AS {h}")
         floors.append(f"CASE WHEN {h} THEN {weight:.6f} * {K1 + 1} / (1 + {K1} * bn) ELSE 0 END")
         ceilings.append(f"CASE WHEN {h} THEN {weight * (K1 + 1):.6f} ELSE 0 END")
     return held, floors, ceilings
