@@ -565,13 +565,13 @@ def _select(
                 f"FROM {{t}} WHERE {cond} OFFSET 0"
             )
             y = f"SELECT x.*{''.join(', ' + r for r in head_ranks)} FROM ({x}) x OFFSET 0"
-            return f"SELECT {cols}, bn, ({head_pre})::float8 AS pre FROM ({y}) y"
+            return f"SELECT {cols}, bn, ({head_pre})::float8 AS hs FROM ({y}) y"
 
         def scored(union: str) -> str:
             if held:
                 union = f"SELECT u.*, {', '.join(held)} FROM ({union}) u OFFSET 0"
-            pre, most = " + ".join(["pre", *floors]), " + ".join(["pre", *ceilings])
-            return f"SELECT {cols}, {pre} AS pre, {most} AS most FROM ({union}) u"
+            pre, most = " + ".join(["hs", *floors]), " + ".join(["hs", *ceilings])
+            return f"SELECT {cols}, hs, {pre} AS pre, {most} AS most FROM ({union}) u"
 
         top = _full_score(found, lengths, p, cols)
     if phrase is None:
@@ -600,7 +600,9 @@ def _select(
 
 
 def _full_score(found: _Plan, lengths: tuple[float, float], p: _Params, cols: str) -> str:
-    """The full BM25F score and the asked ideas (`flags`) of the best candidates of `m`."""
+    """The full BM25F score and the asked ideas (`flags`) of the best candidates of `m`: their
+    head score (`hs`, titles and issuers in full, and bonuses) as the first score found it, and
+    their bodies ranked word by word."""
     need_body = bool(found.body or found.concepts)
     # The body vector read from TOAST once per row, not once per word that ranks it:
     # setweight to the weight it already has is the cheapest copy PostgreSQL makes of it
@@ -611,23 +613,22 @@ def _full_score(found: _Plan, lengths: tuple[float, float], p: _Params, cols: st
     # body vector is not read.
     needed = "SELECT pre * 0.99 FROM m ORDER BY pre DESC OFFSET %(limit)s - 1 LIMIT 1"
     candidates = (
-        f"SELECT id FROM m WHERE most >= coalesce(({needed}), '-infinity')"
+        f"SELECT id, hs FROM m WHERE most >= coalesce(({needed}), '-infinity')"
         " ORDER BY pre DESC, sort_date DESC, id LIMIT %(candidates)s"
     )
     x = (
-        f"SELECT {cols}, doc_number_norm, head_tsv, {_norms(lengths)}, "
-        f"{_head_matched(found, p)}{bv} FROM {{t}} WHERE id IN ({candidates}) OFFSET 0"
+        f"SELECT {cols}, hs, head_tsv, {_norms(lengths)}{bv} "
+        f"FROM ({candidates}) c JOIN {{t}} USING (id) OFFSET 0"
     )
-    head_ranks, head_score = _head_scoring(found, p)
     body_ranks, body_score = _body_scoring(found, p)
     flags = [
         f"(head_tsv @@ {p(q, '::tsquery')} OR bv @@ {p(q, '::tsquery')}) AS c{i}"
         for i, q in enumerate(found.concepts)
     ]
-    ranks = head_ranks + body_ranks + flags
+    ranks = body_ranks + flags
     y = f"SELECT x.*{''.join(', ' + r for r in ranks)} FROM ({x}) x OFFSET 0"
     flag_list = ", ".join(f"c{i}" for i in range(len(found.concepts)))
-    score = " + ".join([head_score, *body_score, *found.bonus])
+    score = " + ".join(["hs", *body_score])
     return (
         f"SELECT {cols}, ({score})::float8 AS score, ARRAY[{flag_list}]::boolean[] AS flags"
         f" FROM ({y}) y ORDER BY score DESC, sort_date DESC, id LIMIT %(limit)s"
