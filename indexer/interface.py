@@ -91,7 +91,8 @@ class IndexInfo(TypedDict):
     previous: str | None  # kept for rollback()
     building: str | None  # the generation a rebuild is writing now, if any
     schema_version: int | None
-    dictionary_changed: bool  # the user dictionary changed since the build: rebuild
+    # the user dictionary (PostgreSQL: or a synonym of several words) changed since the build
+    dictionary_changed: bool
 
 
 class SearchBackend(Protocol):

@@ -251,12 +251,13 @@ class PgSearchIndex:
             live, previous, building = self._state(conn)
             row = conn.execute(
                 sql.SQL(
-                    "SELECT g.built_at, g.schema, g.dictionary, pg_total_relation_size(%s::regclass), "
+                    "SELECT g.built_at, g.schema, g.dictionary, g.phrases::text, "
+                    "pg_total_relation_size(%s::regclass), "
                     "(SELECT count(*) FROM {}) FROM {} g WHERE g.name = %s"
                 ).format(sql.Identifier(VIEW), sql.Identifier(GENERATIONS)),
                 (live, live),
             ).fetchone()
-            built_at, schema, dictionary, size, count = row or (None, None, None, 0, 0)
+            built_at, schema, dictionary, phrases, size, count = row or (None,) * 4 + (0, 0)
             return {
                 "backend": self.backend,
                 "count": count,
@@ -267,7 +268,8 @@ class PgSearchIndex:
                 "previous": previous,
                 "building": building,
                 "schema_version": schema,
-                "dictionary_changed": dictionary != self.analyzer.dictionary.fingerprint,
+                "dictionary_changed": dictionary != self.analyzer.dictionary.fingerprint
+                or not PhraseMarks.from_json(phrases).covers(PhraseMarks.of(self.analyzer)),
             }
 
         return self._read(read)

@@ -97,6 +97,11 @@ class PhraseMarks:
             return None
         return quote_lexeme(PHRASE_MARK + alt)
 
+    def covers(self, other: PhraseMarks) -> bool:
+        """Whether rows with these marks mark every phrase `other` asks for (as the same words):
+        if not, a rebuild would make the new synonyms fast (`info()["dictionary_changed"]`)."""
+        return all(self.phrases.get(alt) == words for alt, words in other.phrases.items())
+
     def found(self, tokens: list[tuple[str, int, int]]) -> dict[str, list[int]]:
         """{marker lexeme: start offsets} of the marked phrases among a field's tokens."""
         if not self.phrases:

@@ -86,12 +86,14 @@ def test_a_synonym_added_after_the_build_is_found_until_a_rebuild_marks_it(
         index = node()
         assert "网上办理" in PhraseMarks.of(index.analyzer).phrases
         assert marked_rows(index, "网上办理") == []
+        assert index.info()["dictionary_changed"] is True  # the weekly reindex rebuilds
         assert [h.id for h in index.search(query("一网通办")).hits] == ["doc:1"]
         index.upsert([record("doc:3", "丙规定", "可网上办理。")])  # rows as the generation marks
         assert marked_rows(index, "网上办理") == []
         assert sorted(h.id for h in index.search(query("一网通办")).hits) == ["doc:1", "doc:3"]
         index.rebuild([*records, record("doc:3", "丙规定", "可网上办理。")])
         assert marked_rows(index, "网上办理") == ["doc:1", "doc:3"]
+        assert index.info()["dictionary_changed"] is False
         assert sorted(h.id for h in node().search(query("一网通办")).hits) == ["doc:1", "doc:3"]
     finally:
         for index in made:
@@ -107,4 +109,6 @@ def test_marks_are_where_the_words_stand_at_their_offsets() -> None:
     # the dictionary now splits the synonym otherwise: these rows do not mark what is asked
     assert marks.lexeme("提起诉讼", [("提", 0), ("起诉", 1), ("讼", 3)]) is None
     assert PhraseMarks.from_json(marks.to_json()) == marks
+    assert marks.covers(PhraseMarks({"个税": (("个", 0), ("税", 1))}))
+    assert not PhraseMarks.from_json(None).covers(marks)
     assert PhraseMarks.from_json(None).found(tokens) == {}
