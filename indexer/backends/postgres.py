@@ -156,7 +156,7 @@ def _new_generation_name() -> str:
 
 
 def _rows_of(chunk: list[IndexRecord], analyzer: Analyzer, marks: PhraseMarks) -> list[tuple]:
-    """Worker-process entry point: a chunk of records as rows."""
+    """A chunk of records as rows with `marks` (also the worker processes' entry point)."""
     return [to_row(r, analyzer, marks) for r in chunk]
 
 
@@ -508,8 +508,7 @@ class PgSearchIndex:
     def _rows_for(
         self, conn: psycopg.Connection, generation: str, records: list[IndexRecord]
     ) -> list[tuple]:
-        marks = self._marks_of(conn, generation)
-        return [to_row(r, self.analyzer, marks) for r in records]
+        return _rows_of(records, self.analyzer, self._marks_of(conn, generation))
 
     @staticmethod
     def _upsert_rows(conn: psycopg.Connection, table: str, rows: list[tuple]) -> None:
@@ -676,7 +675,7 @@ class PgSearchIndex:
         for op, payload in rows:
             if op == "upsert":
                 records = [record_from_json(p) for p in payload]
-                self._upsert_rows(conn, name, [to_row(r, self.analyzer, marks) for r in records])
+                self._upsert_rows(conn, name, _rows_of(records, self.analyzer, marks))
             else:
                 conn.execute(
                     sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(name)),
