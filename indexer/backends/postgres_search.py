@@ -174,8 +174,9 @@ def _like_pattern(words: list[tuple[str, int]]) -> str:
 class _Scored:
     """One word scored in one vector: its weight (idf x query boost, before the field boost),
     the phrase that must hold in that vector for it to count (None: it counts wherever it is),
-    and what the GIN index can tell of a row to show it counts there at least once (the word
-    itself, a marked phrase's lexeme; None when only positions can tell)."""
+    and, read for body words by `_body_bounds`, what the GIN index over bodies can tell of a row
+    to show the word counts there at least once (the word itself, a marked phrase's lexeme;
+    None when only positions can tell, or too many rows hold it)."""
 
     query: str
     weight: float
