@@ -29,14 +29,7 @@ MIN_GROWTH = 100
 def analyze(session: Session) -> int:
     """Refresh the statistics of every table of the library (not the search backend's own tables,
     which keep theirs); returns the number of documents they were taken at."""
-    for table in Base.metadata.sorted_tables:
-        session.execute(text(f'ANALYZE "{table.name}"'))
-    count = _documents(session)
-    state = session.get(AppState, STATE_KEY) or AppState(key=STATE_KEY)
-    state.value = {"documents": count}
-    session.add(state)
-    log.info("planner statistics refreshed documents=%d", count)
-    return count
+    return _analyze(session, _documents(session))
 
 
 def analyze_if_grown(session: Session) -> bool:
@@ -46,8 +39,19 @@ def analyze_if_grown(session: Session) -> bool:
     count = _documents(session)
     if count - last < MIN_GROWTH or count < GROWTH_FACTOR * last:
         return False
-    analyze(session)
+    _analyze(session, count)
     return True
+
+
+def _analyze(session: Session, count: int) -> int:
+    """ANALYZE each table and remember `count`, the documents counted in this transaction."""
+    for table in Base.metadata.sorted_tables:
+        session.execute(text(f'ANALYZE "{table.name}"'))
+    state = session.get(AppState, STATE_KEY) or AppState(key=STATE_KEY)
+    state.value = {"documents": count}
+    session.add(state)
+    log.info("planner statistics refreshed documents=%d", count)
+    return count
 
 
 def _documents(session: Session) -> int:
