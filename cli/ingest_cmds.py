@@ -45,24 +45,17 @@ def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None
         if outcome.outcome == "failed" and not as_json:
             tqdm.write(f"失败 {outcome.path}: {outcome.error}", file=sys.stderr)
 
-    pages = tqdm(desc="OCR", unit="页", disable=not sys.stderr.isatty(), file=sys.stderr)
-
-    def ocr_progress(path: str, done: int, total: int) -> None:
-        """Pages of the scan being read: done / total, with the file's name."""
-        pages.set_description(f"OCR {Path(path).name}")
-        if done == 1:
-            pages.reset(total=total)
-        pages.update(1)
+    pages = OcrPages(tqdm(desc="OCR", unit="页", disable=not sys.stderr.isatty(), file=sys.stderr))
 
     report = ingest_paths(
         lib,
         [p for p in paths if p.exists()],
         index=not no_index,
         progress=progress,
-        ocr_progress=ocr_progress,
+        ocr_progress=pages,
     )
     bar.close()
-    pages.close()
+    pages.bar.close()
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -74,6 +67,22 @@ def ingest(lazy, paths: tuple[Path, ...], as_json: bool, no_index: bool) -> None
         summary = "，".join(f"{LABELS[k]} {v}" for k, v in report.counts.items())
         click.echo(f"完成：{summary}")
     sys.exit(exit_code(report.counts, len(report.files), bool(missing)))
+
+
+class OcrPages:
+    """One bar for every scan being read: the workers read pages of several scans at once, so a
+    bar per file would jump between them. Its total grows as each scan says how many pages it has.
+    """
+
+    def __init__(self, bar: tqdm) -> None:
+        self.bar = bar
+        self.totals: dict[str, int] = {}
+
+    def __call__(self, path: str, done: int, total: int) -> None:
+        self.totals[path] = total
+        self.bar.total = sum(self.totals.values())
+        self.bar.set_description(f"OCR {len(self.totals)} 个扫描件")
+        self.bar.update(1)
 
 
 def exit_code(counts: dict[str, int], total: int, missing: bool) -> int:
