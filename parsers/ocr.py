@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import statistics
 from dataclasses import dataclass
@@ -64,6 +65,11 @@ _ENGINE_PARAMS = {
 
 @functools.cache
 def _engine():  # rapidocr's type; imported lazily so plain parsing never pays for it
+    # onnxruntime (1.2x+ on Linux) otherwise records a device id and a "ProcessInfo" event (OS,
+    # CPU, program path) under ~/.cache/Microsoft at import and uploads them when it can reach
+    # Microsoft: a government server must not. Its own switch, read when it is first imported;
+    # `disable_telemetry_events()` comes too late (the event is recorded at import).
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     import rapidocr
     from rapidocr import RapidOCR
 

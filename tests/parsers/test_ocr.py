@@ -12,6 +12,9 @@ the tests here that OCR anything else read at most one page.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -258,3 +261,27 @@ def test_searchable_pdf_of_a_png_photo(ocr_photos) -> None:
     assert abs(width - 595) < 3 and abs(height - 842) < 3
     photo = ocr_result(ocr_photos, "003.photo.png")
     assert fold(photo.title) in pdf_text(data) and fold(photo.doc_number) in pdf_text(data)
+
+
+def test_reading_a_page_leaves_nothing_for_onnxruntime_to_send(tmp_path: Path) -> None:
+    """onnxruntime's telemetry (a device id and a ProcessInfo event queued under ~/.cache) stays
+    off: a process that reads a page writes nothing in its home."""
+    script = (
+        "import numpy as np\n"
+        "from parsers.ocr import recognise\n"
+        "page = np.full((200, 600), 255, np.uint8)\n"
+        "page[80:120, 100:500] = 0\n"
+        "recognise(page, 150.0)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORT_", "XDG_"))}
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")] == []
