@@ -22,6 +22,21 @@ def require_lawref() -> Path:
     return LAWREF
 
 
+def speed_probe(rounds: int = 3) -> float:
+    """CPU seconds of a fixed pure-Python loop (best of `rounds`): how fast this machine runs
+    Python right now. The shared VM's speed moves by half within minutes (the same loop took
+    0.8 s and 1.5 s an hour apart), and CPU seconds are blind to it, so every figure that
+    compares runs taken at different times carries the probe taken beside it."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return round(best, 3)
+
+
 def write_results(name: str, figures: dict) -> Path:
     """Print the figures and keep them as JSON beside the others, stamped with the machine."""
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ import csv
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import time
 from pathlib import Path
 
 import tomli_w
-from _common import require_lawref, write_results
+from _common import require_lawref, speed_probe, write_results
 from province_search import measure as measure_search
 
 POLICYLIB = Path(sys.executable).parent / "policylib"
@@ -115,9 +116,12 @@ def _tree_rss(root: int) -> int:
 
 
 def run_measured(cmd: list[str], log: Path) -> dict:
-    """Run a command; its wall time, exit code and the peak memory of its process tree (and of
-    the command's own process), sampled twice a second, with the load average before and after."""
+    """Run a command; its wall time, the CPU seconds of its whole process tree, exit code and the
+    peak memory of its process tree (and of the command's own process), sampled twice a second,
+    with the load average before and after and the machine's speed (`speed_probe`) before."""
+    probe = speed_probe()
     load_before = os.getloadavg()[0]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
@@ -138,6 +142,8 @@ def run_measured(cmd: list[str], log: Path) -> dict:
         watcher.join()
     return {
         "seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(_children_cpu() - cpu_before, 1),
+        "probe_s": probe,
         "exit_code": code,
         "peak_tree_mb": round(peak["tree"] / 2**20),
         "peak_main_mb": round(peak["main"] / 2**20),
@@ -145,6 +151,12 @@ def run_measured(cmd: list[str], log: Path) -> dict:
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
     }
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of every finished child (and its waited-for descendants)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_rss_one(pid: int) -> int:
@@ -242,7 +254,8 @@ def measure_scale(work: Path, lawref: Path, copies: int, backend: str, args) -> 
         print(f"[{backend} {label}] ingest {figures['ingest']}", flush=True)
     if not reuse or args.reindex:
         figures["reindex_full"] = run_measured([*base, "reindex", "--full"], log)
-        figures["reindex_full"]["phases"] = _last_reindex_timings(home)
+        figures["reindex_full"]["phases"] = phases = _last_reindex_timings(home)
+        figures["reindex_full"]["index_build_seconds"] = phases.get("index")
         print(f"[{backend} {label}] reindex --full {figures['reindex_full']}", flush=True)
     figures["documents"] = _documents(database_url)
     if not args.skip_search:
@@ -261,11 +274,17 @@ def _ratio(big: object, small: object) -> str:
     return ""
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+    return "" if value is None else str(value)
+
+
 def _rows(one: dict, many: dict) -> list[tuple[str, object, object]]:
     rows = [("documents", one.get("documents"), many.get("documents"))]
     for step in ("ingest", "reindex_full"):
-        keys = ("seconds", "store_seconds", "index_build_seconds", "peak_main_mb", "peak_tree_mb")
-        for key in (*keys, "load_before"):
+        keys = ("seconds", "cpu_seconds", "store_seconds", "index_build_seconds")
+        for key in (*keys, "peak_main_mb", "peak_tree_mb", "load_before", "probe_s"):
             rows.append((f"{step} {key}", one.get(step, {}).get(key), many.get(step, {}).get(key)))
     small, large = _flat(one.get("search") or {}), _flat(many.get("search") or {})
     rows += [(f"search {key}", value, large.get(key)) for key, value in small.items()]
@@ -285,9 +304,9 @@ def _flat(figures: dict, prefix: str = "") -> dict[str, float]:
 
 def print_table(backend: str, scale: int, one: dict, many: dict) -> None:
     print(f"\n{backend}: lawref x1 vs x{scale}")
-    print(f"{'figure':<28}{'x1':>12}{f'x{scale}':>12}{'ratio':>9}")
+    print(f"{'figure':<44}{'x1':>10}{f'x{scale}':>10}{'ratio':>9}")
     for name, a, b in _rows(one, many):
-        print(f"{name:<28}{a!s:>12}{b!s:>12}{_ratio(b, a):>9}")
+        print(f"{name:<44}{_cell(a):>10}{_cell(b):>10}{_ratio(b, a):>9}")
     print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
