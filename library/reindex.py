@@ -130,7 +130,7 @@ def _scan(
     which decides by sha256.
     """
     skipped: list[Skipped] = []
-    present = [p.resolve() for p in iter_files(folders, skipped)]
+    present = list(iter_files(folders, skipped))
     report.skipped = [asdict(s) for s in skipped]
     with lib.db.session() as session:
         known = {s.path: s for s in session.scalars(select(SourceFile))}
@@ -165,22 +165,8 @@ def _ingest(lib: Library, folders: list[Path], today: date, report: ReindexRepor
         )
         if f.outcome in ("added", "updated") and f.document_id:
             changed.add(f.document_id)
-    _remember_stat(lib, [Path(f.path) for f in result.files if f.outcome == "unchanged"])
     _remember_failures(lib, [f for f in result.files if f.outcome == "failed"])
     return changed
-
-
-def _remember_stat(lib: Library, paths: list[Path]) -> None:
-    """A touched but identical file gets its new mtime stored, so the next run skips it unread."""
-    if not paths:
-        return
-    with lib.db.session() as session:
-        rows = session.scalars(
-            select(SourceFile).where(SourceFile.path.in_([str(p) for p in paths]))
-        )
-        for src in rows:
-            st = Path(src.path).stat()
-            src.size, src.mtime = st.st_size, st.st_mtime
 
 
 def _remember_failures(lib: Library, failed: list[FileOutcome]) -> None:

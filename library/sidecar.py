@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -38,12 +39,17 @@ class Sidecar:
                     return
                 for n, row in enumerate(reader, start=2):
                     if row.get("path"):
-                        self.rows[(base / row["path"]).resolve()] = _clean(row, n)
+                        self.rows[Path(os.path.normpath(base / row["path"]))] = _clean(row, n)
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             log.warning("sidecar unreadable path=%s error=%s", csv_path, exc)
 
     def lookup(self, path: Path) -> dict | None:
-        return self.rows.get(path.resolve()) if self.rows else None
+        """The row of a file by its real path, as `ingest.iter_files` yields it. Rows are keyed
+        by their path made plain (`..` taken out) under the catalogue's real folder, without
+        resolving each one (a system call per directory, for every row of a catalogue of tens
+        of thousands): a row naming a file through a symbolic link finds nothing, as the walk
+        never goes through one either."""
+        return self.rows.get(path) if self.rows else None
 
 
 def _clean(row: dict, n: int) -> dict:

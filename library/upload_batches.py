@@ -163,7 +163,7 @@ def _unpack(zip_path: Path, label: str, root: Path, max_bytes: int) -> list[_Ent
 
 def _walk_like_ingest(entries: list[_Entry], root: Path) -> list[_Entry]:
     """Keep what `policylib ingest FOLDER` would read; name what it would skip silently."""
-    walked = {p.resolve() for p in iter_files([root])}
+    walked = set(iter_files([root]))
     kept: list[_Entry] = []
     for e in entries:
         if e.path is None or e.path in walked:
