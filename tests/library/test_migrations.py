@@ -51,13 +51,17 @@ def _sqlite_expression_indexes(url: str) -> dict[str, str]:
     return found
 
 
-def test_upgrade_from_empty_matches_the_models(empty_url: str) -> None:
-    engine = create_engine(empty_url)
+def _upgrade_to_head(url: str) -> None:
+    engine = create_engine(url)
     with engine.begin() as conn:
-        cfg = alembic_config(empty_url)
+        cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     engine.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models(empty_url: str) -> None:
+    _upgrade_to_head(empty_url)
     assert _diff(empty_url) == []
 
 
@@ -75,12 +79,7 @@ def test_expression_indexes_match_the_models_on_sqlite(tmp_path: Path) -> None:
     """The indexes the comparison above cannot see on SQLite: the migrations must create each as
     the models declare it (on PostgreSQL compare_metadata reflects and compares them itself)."""
     migrated = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    engine = create_engine(migrated)
-    with engine.begin() as conn:
-        cfg = alembic_config(migrated)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    engine.dispose()
+    _upgrade_to_head(migrated)
     declared = f"sqlite:///{tmp_path / 'declared.sqlite3'}"
     engine = create_engine(declared)
     Base.metadata.create_all(engine)
