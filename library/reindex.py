@@ -127,19 +127,21 @@ def _scan(
 
     A file is skipped without reading it when its size and mtime equal what its SourceFile row
     recorded after a successful ingest (counted as unchanged); everything else goes to ingest,
-    which decides by sha256.
+    which decides by sha256. A full run sends every file, so it reads no rows and no stats here.
     """
     skipped: list[Skipped] = []
     present = list(iter_files(folders, skipped))
     report.skipped = [asdict(s) for s in skipped]
+    report.scanned = len(present)
+    if full:
+        return present, len(present)
     with lib.db.session() as session:
         known = {s.path: s for s in session.scalars(select(SourceFile))}
-    report.scanned = len(present)
     candidates = 0
     for path in present:
         src = known.get(str(path))
         st = path.stat()
-        if full or src is None or src.missing or (src.size, src.mtime) != (st.st_size, st.st_mtime):
+        if src is None or src.missing or (src.size, src.mtime) != (st.st_size, st.st_mtime):
             candidates += 1
         elif src.last_outcome == "failed":
             report.still_failing.append({"path": str(path), "error": src.last_error})
