@@ -41,7 +41,7 @@ def _diff(url: str) -> list:
         engine.dispose()
 
 
-def _sqlite_expression_indexes(url: str) -> dict[str, str]:
+def _sqlite_indexes(url: str) -> dict[str, str]:
     """Each index's CREATE statement as SQLite keeps it, spacing and quoting evened out."""
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -84,9 +84,9 @@ def test_expression_indexes_match_the_models_on_sqlite(tmp_path: Path) -> None:
     engine = create_engine(declared)
     Base.metadata.create_all(engine)
     engine.dispose()
-    expected = _sqlite_expression_indexes(declared)
+    expected = _sqlite_indexes(declared)
     assert "ix_documents_filed" in expected
-    assert _sqlite_expression_indexes(migrated) == expected
+    assert _sqlite_indexes(migrated) == expected
 
 
 @pytest.mark.postgres
