@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 from library.core import Library
@@ -121,16 +122,26 @@ def waitress_url(
     site: tuple[Library, Sample], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[str, int]]:
     monkeypatch.setattr(site[0].settings, "max_file_mb", 1)
+    sockets: dict = {}  # the server's socket map, closed from its loop below
     server = create_server(
-        _app(site[0]), host="127.0.0.1", port=0, threads=2, **waitress_options(site[0])
+        _app(site[0]),
+        map=sockets,
+        host="127.0.0.1",
+        port=0,
+        threads=2,
+        **waitress_options(site[0]),
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         yield "127.0.0.1", server.effective_port
     finally:
-        server.close()
+        # Closed from the server's own loop thread: closing its sockets from here while the loop
+        # waits on them made the loop fail with "Bad file descriptor".
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(sockets))
         thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+        assert not thread.is_alive(), "the waitress loop did not stop"
 
 
 def test_waitress_refuses_an_oversized_body_before_reading_it(waitress_url: tuple[str, int]):
@@ -145,8 +156,11 @@ def test_waitress_refuses_an_oversized_body_before_reading_it(waitress_url: tupl
         reply = sock.recv(4096).decode("latin-1")
     assert reply.startswith("HTTP/1.1 413"), reply[:200]
     conn = http.client.HTTPConnection(host, port, timeout=10)
-    conn.request("GET", "/api/search?q=x")
-    assert conn.getresponse().status == 200, "a normal request is still served"
+    try:
+        conn.request("GET", "/api/search?q=x")
+        assert conn.getresponse().status == 200, "a normal request is still served"
+    finally:
+        conn.close()
 
 
 # --- headers -----------------------------------------------------------------------------------
