@@ -9,7 +9,9 @@ gunicorn (2 workers x 1 thread, the default on 2 cores) serves `home` on 127.0.0
   the next queries (the first one after a write pays whatever the write made a worker reopen),
   and how long from the start of the command until the document is gone from default search;
   then the status is set back (measured the same way) so the home is left as it was.
-The load average is recorded at the start and at the end: the machine is shared.
+The load average is recorded at the start and at the end: the machine is shared. So are the
+machine's speed for Python (`probe_s`) and, on postgres, the server's (`db_probe_ms`),
+taken before the server starts.
 
 bench/province.py builds the x1 and x10 homes and calls `measure` on each; by hand:
 
@@ -30,7 +32,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from _common import write_results
+from _common import db_speed_probe, speed_probe, write_results
 from _http import (
     POLICYLIB,
     eval_queries,
@@ -137,6 +139,9 @@ def measure(
     """Every figure of the module docstring for one built home (its index must be built)."""
     env = server_env(home, backend, database_url)
     load_before = os.getloadavg()
+    probes = {"probe_s": speed_probe()}
+    if backend == "postgres" and database_url:
+        probes["db_probe_ms"] = db_speed_probe(database_url)
     with serving(env, "gunicorn", workers=2, threads=1) as (port, server):
         # Warm both workers (each query answered by each several times), not measured: a
         # server that has run a while has read the postings of the words people ask about.
@@ -156,6 +161,7 @@ def measure(
         "max_worker_rss_mb": max(w["rss_mb"] for w in workers),
         "max_worker_pss_mb": max(w["pss_mb"] for w in workers),
         **writes,
+        **probes,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
