@@ -44,9 +44,10 @@ def db_speed_probe(database_url: str, rounds: int = 3) -> float:
     evening and 91 ms the next morning with the Python probe at its fastest both times)."""
     import psycopg
 
-    url = "postgresql://" + database_url.partition("://")[2]
+    from indexer.backends.postgres import libpq_url
+
     best = float("inf")
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
         for _ in range(rounds):
             started = time.perf_counter()
             conn.execute("SELECT sum(x) FROM generate_series(1, 1000000) x").fetchone()

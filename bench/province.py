@@ -184,8 +184,9 @@ def _quarters(samples: list[tuple[float, int]]) -> list[int]:
 def _pg_database(name: str, fresh: bool) -> str:
     import psycopg
 
-    server = "postgresql://" + PG_SERVER.partition("://")[2]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+    from indexer.backends.postgres import libpq_url
+
+    with psycopg.connect(f"{libpq_url(PG_SERVER)}/postgres", autocommit=True) as conn:
         if fresh:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():

@@ -16,15 +16,12 @@ from contextlib import contextmanager
 
 import pytest
 
+from indexer.backends.postgres import libpq_url
+
 PG_URL = os.environ.get("POLICYLIB_TEST_PG_URL", "")
 DB_BACKENDS = ("sqlite", "postgresql")
 # Never cleared from a test's environment: they say where the test servers and corpus are.
 KEPT = {"POLICYLIB_TEST_PG_URL", "POLICYLIB_LAWREF"}
-
-
-def libpq_url(url: str) -> str:
-    """postgresql+psycopg://... (SQLAlchemy) as libpq takes it."""
-    return "postgresql://" + url.partition("://")[2]
 
 
 @functools.cache
