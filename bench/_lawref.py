@@ -104,9 +104,12 @@ def result_name(name: str, backend: str) -> str:
 
 
 def _ensure_database(url: str) -> None:
+    """--pg-url may be written as libpq or as SQLAlchemy takes it (the form config.toml uses)."""
     import psycopg
 
-    server, _, dbname = url.rpartition("/")
+    from indexer.backends.postgres import libpq_url
+
+    server, _, dbname = libpq_url(url).rpartition("/")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
             conn.execute(f'CREATE DATABASE "{dbname}"')
