@@ -14,10 +14,12 @@ migrations; `policylib reindex` rebuilds them from the database at any time):
     policylib_search_generations  built_at, schema version, dictionary fingerprint and marked
                                   synonym phrases (`postgres_rows.PhraseMarks`) per generation
     policylib_search_journal      writes made while a rebuild runs, replayed before its swap
+    policylib_search_g<stamp>_df  the word counts of one generation (`postgres_terms`)
 
 Concurrency, with advisory locks (released by PostgreSQL when a holder's connection dies, so a
 killed process never leaves a lock behind): writers take WRITE_LOCK shared for their transaction,
-the swap takes it exclusively (in-flight writes finish first, later ones wait a moment); a rebuild
+the swap takes it exclusively (in-flight writes finish first, later ones wait a moment); writers
+also take TERMS_LOCK, one at a time, for the word counts they change; a rebuild
 holds REBUILD_LOCK for its whole run, which is also how writers know a `building` generation is
 really being built and not left by a crashed run.
 """
@@ -57,13 +59,20 @@ from ..interface import (
 from ..records import IndexRecord
 from .postgres_rows import COLUMNS, PhraseMarks, record_from_json, record_to_json, to_row
 from .postgres_search import TermCounts, run_pg_search
+from .postgres_terms import (
+    GENERATIONS,
+    TERMS_SUFFIX,
+    change_terms,
+    create_terms,
+    has_terms,
+    terms_table,
+)
 
 log = logging.getLogger("policylib.indexer")
 
 SCHEMA_VERSION = 2  # 2: title_words, every position of a word
 VIEW = "policylib_search"
 STATE = "policylib_search_state"
-GENERATIONS = "policylib_search_generations"
 JOURNAL = "policylib_search_journal"
 TABLE_PREFIX = "policylib_search_g"
 GENERATION_PATTERN = "^policylib_search_g[0-9]{8}t[0-9]{6}_[0-9a-f]{6}$"
@@ -82,6 +91,7 @@ def _advisory_key(name: str) -> int:
 WRITE_LOCK = _advisory_key("write")
 REBUILD_LOCK = _advisory_key("rebuild")
 SCHEMA_LOCK = _advisory_key("schema")
+TERMS_LOCK = _advisory_key("terms")
 
 _TABLE_DDL = """
 CREATE TABLE {t} (
@@ -124,6 +134,9 @@ _META_DDL = (
         dictionary text NOT NULL, count integer NOT NULL DEFAULT 0)""",
     # The synonym phrases each generation's rows mark (`PhraseMarks`); NULL before marks were.
     f"ALTER TABLE {GENERATIONS} ADD COLUMN IF NOT EXISTS phrases jsonb",
+    # The word totals of each generation (`postgres_terms`); NULL before they were kept.
+    f"ALTER TABLE {GENERATIONS} ADD COLUMN IF NOT EXISTS title_words bigint",
+    f"ALTER TABLE {GENERATIONS} ADD COLUMN IF NOT EXISTS body_words bigint",
     f"""CREATE TABLE IF NOT EXISTS {JOURNAL} (
         seq bigserial PRIMARY KEY, generation text NOT NULL, op text NOT NULL,
         payload jsonb NOT NULL)""",
@@ -225,6 +238,8 @@ class PgSearchIndex:
                 raise SearchIndexError(
                     "no previous search generation to roll back to in PostgreSQL; rebuild instead"
                 )
+            if not has_terms(conn, previous):
+                create_terms(conn, previous)
             conn.execute(
                 sql.SQL("UPDATE {} SET live = %s, previous = %s").format(sql.Identifier(STATE)),
                 (previous, live),
@@ -235,7 +250,7 @@ class PgSearchIndex:
     def search(self, query: SearchQuery) -> SearchResults:
         def read(conn: psycopg.Connection) -> SearchResults:
             live, _, _ = self._state(conn)
-            return run_pg_search(conn, self, VIEW, query, self._marks_of(conn, live))
+            return run_pg_search(conn, self, VIEW, live, query, self._marks_of(conn, live))
 
         return self._read(read)
 
@@ -341,7 +356,8 @@ class PgSearchIndex:
                         sql.SQL("INSERT INTO {} (live) VALUES (%s)").format(sql.Identifier(STATE)),
                         (name,),
                     )
-                    self._record_generation(conn, name, 0, PhraseMarks.of(self.analyzer))
+                    self._record_generation(conn, name, PhraseMarks.of(self.analyzer))
+                    create_terms(conn, name)
                     self._point_view(conn, name)
                     log.info("index created backend=postgres generation=%s", name)
                 else:
@@ -366,6 +382,10 @@ class PgSearchIndex:
             return f"generation {live} has schema {schema and schema[0]}, not {SCHEMA_VERSION}"
         if not self._table_exists(conn, VIEW):
             self._point_view(conn, live)
+        if not has_terms(conn, live):  # built by a version that kept no word counts
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            create_terms(conn, live)
+            log.info("index word counts made backend=postgres generation=%s", live)
         return None
 
     def _repair(self, reason: str) -> None:
@@ -415,15 +435,14 @@ class PgSearchIndex:
             )
         )
 
-    def _record_generation(
-        self, conn: psycopg.Connection, name: str, count: int, marks: PhraseMarks
-    ) -> None:
+    def _record_generation(self, conn: psycopg.Connection, name: str, marks: PhraseMarks) -> None:
+        """The generation's row; its counts are filled by `create_terms`."""
         conn.execute(
             sql.SQL(
-                "INSERT INTO {} (name, built_at, schema, dictionary, count, phrases) "
-                "VALUES (%s, now(), %s, %s, %s, %s)"
+                "INSERT INTO {} (name, built_at, schema, dictionary, phrases) "
+                "VALUES (%s, now(), %s, %s, %s)"
             ).format(sql.Identifier(GENERATIONS)),
-            (name, SCHEMA_VERSION, self.analyzer.dictionary.fingerprint, count, marks.to_json()),
+            (name, SCHEMA_VERSION, self.analyzer.dictionary.fingerprint, marks.to_json()),
         )
         self._marks[name] = marks
 
@@ -471,18 +490,11 @@ class PgSearchIndex:
                 with self._connection() as conn, conn.transaction():
                     conn.execute(f"SET LOCAL lock_timeout = {int(self.write_timeout * 1000)}")
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITE_LOCK,))
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (TERMS_LOCK,))
                     live, _, building = self._state(conn)
-                    if op == "upsert":
-                        if live not in rows:  # swapped since the rows were made
-                            rows[live] = self._rows_for(conn, live, items)
-                        self._upsert_rows(conn, live, rows[live])
-                    else:
-                        conn.execute(
-                            sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(
-                                sql.Identifier(live)
-                            ),
-                            (items,),
-                        )
+                    if op == "upsert" and live not in rows:  # swapped since the rows were made
+                        rows[live] = self._rows_for(conn, live, items)
+                    self._apply(conn, live, op, rows[live] if op == "upsert" else items)
                     if building and self._rebuild_running(conn):
                         payload = [record_to_json(r) for r in items] if op == "upsert" else items
                         conn.execute(
@@ -494,8 +506,8 @@ class PgSearchIndex:
                 return
             except psycopg.errors.LockNotAvailable as exc:
                 raise IndexBusyError(
-                    f"could not write to the search index: the index swap held it for more than "
-                    f"{self.write_timeout:g} s; try again in a moment"
+                    "could not write to the search index: the index swap or another write held "
+                    f"it for more than {self.write_timeout:g} s; try again in a moment"
                 ) from exc
             except psycopg.errors.UndefinedTable:
                 if attempt:
@@ -509,6 +521,20 @@ class PgSearchIndex:
         self, conn: psycopg.Connection, generation: str, records: list[IndexRecord]
     ) -> list[tuple]:
         return _rows_of(records, self.analyzer, self._marks_of(conn, generation))
+
+    @staticmethod
+    def _apply(conn: psycopg.Connection, table: str, op: str, items: list) -> None:
+        """Upsert rows or delete ids in `table`, and count the old rows' words out and the new
+        rows' words in (`postgres_terms`), in the caller's transaction."""
+        ids = [row[0] for row in items] if op == "upsert" else list(items)
+        change_terms(conn, table, ids, -1)
+        if op == "upsert":
+            PgSearchIndex._upsert_rows(conn, table, items)
+            change_terms(conn, table, ids, 1)
+        else:
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(table)), (ids,)
+            )
 
     @staticmethod
     def _upsert_rows(conn: psycopg.Connection, table: str, rows: list[tuple]) -> None:
@@ -570,6 +596,9 @@ class PgSearchIndex:
                     self._create_indexes(conn, name)
                 conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
                 conn.commit()
+                with conn.transaction():  # writers meanwhile go to the journal, not to `name`
+                    self._record_generation(conn, name, marks)
+                    create_terms(conn, name)
                 self._verify(conn, name, probe, marks)
                 conn.commit()
                 with conn.transaction():
@@ -578,7 +607,6 @@ class PgSearchIndex:
                     count = conn.execute(
                         sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
                     ).fetchone()[0]
-                    self._record_generation(conn, name, count, marks)
                     if before_swap:
                         before_swap()
                     live, _, _ = self._state(conn)
@@ -661,7 +689,7 @@ class PgSearchIndex:
         if not probe:
             return
         query = SearchQuery(text=probe, include_all=True)
-        found = run_pg_search(conn, self, name, query, marks)
+        found = run_pg_search(conn, self, name, name, query, marks)
         if not found.total:
             raise RebuildError(f"the rebuilt index did not find {probe!r}; the live index was kept")
 
@@ -675,12 +703,9 @@ class PgSearchIndex:
         for op, payload in rows:
             if op == "upsert":
                 records = [record_from_json(p) for p in payload]
-                self._upsert_rows(conn, name, _rows_of(records, self.analyzer, marks))
+                self._apply(conn, name, op, _rows_of(records, self.analyzer, marks))
             else:
-                conn.execute(
-                    sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(name)),
-                    (list(payload),),
-                )
+                self._apply(conn, name, op, list(payload))
         conn.execute(
             sql.SQL("DELETE FROM {} WHERE generation = %s").format(sql.Identifier(JOURNAL)),
             (name,),
@@ -702,7 +727,11 @@ class PgSearchIndex:
                     sql.SQL("DELETE FROM {} WHERE generation = %s").format(sql.Identifier(JOURNAL)),
                     (name,),
                 )
-                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+                conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE name = %s").format(sql.Identifier(GENERATIONS)),
+                    (name,),
+                )
+                _drop_generation(conn, name)
         except Exception:
             log.exception("could not clean up the failed generation %s", name)
 
@@ -713,11 +742,11 @@ class PgSearchIndex:
             keep = keep | {live, previous}
             tables = conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename ~ %s",
-                (GENERATION_PATTERN,),
+                "AND (tablename ~ %s OR tablename ~ %s)",
+                (GENERATION_PATTERN, GENERATION_PATTERN[:-1] + TERMS_SUFFIX + "$"),
             ).fetchall()
             for (table,) in tables:
-                if table not in keep:
+                if table.removesuffix(TERMS_SUFFIX) not in keep:
                     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
             conn.execute(
                 sql.SQL("DELETE FROM {} WHERE NOT (name = ANY(%s))").format(
@@ -732,6 +761,11 @@ class PgSearchIndex:
                 (list(keep - {None}),),
             )
             conn.execute(sql.SQL("UPDATE {} SET building = NULL").format(sql.Identifier(STATE)))
+
+
+def _drop_generation(conn: psycopg.Connection, name: str) -> None:
+    for table in (terms_table(name), name):
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
 
 
 def _chunks(head: list[IndexRecord], it: Iterator[IndexRecord]) -> Iterator[list[IndexRecord]]:

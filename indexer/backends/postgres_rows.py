@@ -90,12 +90,12 @@ class PhraseMarks:
     def to_json(self) -> str:
         return json.dumps(self.phrases, ensure_ascii=False, sort_keys=True)
 
-    def lexeme(self, alt: str, words: list[tuple[str, int]]) -> str | None:
-        """The quoted lexeme marking `alt` in these rows, or None when they do not mark it (or
-        marked it as other words: the dictionary has changed since)."""
+    def marker(self, alt: str, words: list[tuple[str, int]]) -> str | None:
+        """The lexeme marking `alt` in these rows, or None when they do not mark it (or marked
+        it as other words: the dictionary has changed since)."""
         if self.phrases.get(alt) != tuple(words):
             return None
-        return quote_lexeme(PHRASE_MARK + alt)
+        return PHRASE_MARK + alt
 
     def covers(self, other: PhraseMarks) -> bool:
         """Whether rows with these marks mark every phrase `other` asks for (as the same words):

@@ -5,12 +5,13 @@ snippets.
 Matching is GIN over the two tsvectors (`postgres_rows`): a distinctive word anywhere, a word too common
 to select by (in more than COMMON_SHARE of the records) only in titles, quoted phrases exactly
 (the words through the index, then the folded text with LIKE), 文号 and whole titles by their keys.
-Scoring is BM25F-like, in SQL: each word weighs its rarity (idf, from document frequencies read
-from the table and kept for TermCounts.TTL seconds); in titles `ts_rank` with weights (A title and
-similar questions, B 文号 and issuer); in bodies a term frequency read back from `ts_rank`
-(which saturates as BM25 does) normalised by body length. ts_rank alone (or ts_rank_cd) knows no
-rarity, which ranks 规定 like 工伤; the per-word form is how BM25's idf gets in. The best
-RERANK_WINDOW rows are then re-ordered by the shared rules of `indexer.ranking`.
+Scoring is BM25F-like, in SQL: each word weighs its rarity (idf, from the document
+frequencies each generation keeps, `postgres_terms`, held for TermCounts.TTL seconds); in titles
+`ts_rank` with weights (A title and similar questions, B 文号 and issuer); in bodies a term
+frequency read back from `ts_rank` (which saturates as BM25 does) normalised by body length.
+ts_rank alone (or ts_rank_cd) knows no rarity, which ranks 规定 like 工伤; the per-word form is
+how BM25's idf gets in. The best RERANK_WINDOW rows are then re-ordered by the shared rules of
+`indexer.ranking`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ..records import CURRENT_STATUSES
 from ..schema import FACET_FIELDS
 from ..snippets import highlight, snippet
 from .postgres_rows import PhraseMarks, quote_lexeme
+from .postgres_terms import read_totals, read_words
 
 if TYPE_CHECKING:
     from .postgres import PgSearchIndex
@@ -73,10 +75,11 @@ LENGTH_STATS = [("n", ""), ("avg", ""), ("title_avg", "")]
 
 
 class TermCounts:
-    """Document frequencies, the record count and the mean body length, read from the table and
-    kept for TTL seconds: they weigh words and decide which are too common to select rows by,
-    where a figure a few seconds old serves as well as an exact one. Never used to leave a word
-    out because it was not found: a record added since is still matched."""
+    """The word statistics of generations (`postgres_terms`: document frequencies, the record
+    count, the mean lengths) and the counts of asked ideas, kept for TTL seconds: they weigh
+    words and decide which are too common to select rows by, where a figure a few seconds old
+    serves as well as an exact one. Never used to leave a word out because it was not found: a
+    record added since is still matched."""
 
     TTL = 30.0
     MAX_KEPT = 20_000
@@ -90,47 +93,55 @@ class TermCounts:
         with self._lock:
             self._values.clear()
 
-    def get(self, conn: psycopg.Connection, table: str, wanted: list[tuple[str, str]]) -> dict:
-        """{(kind, arg): value} for kind in head|body|any (arg a tsquery); n, avg (body words),
+    def get(
+        self, conn: psycopg.Connection, table: str, generation: str, wanted: list[tuple[str, str]]
+    ) -> dict:
+        """{(kind, arg): value} for kind head|body (arg a word: records holding it in titles, in
+        bodies), any (arg a tsquery: rows of `table` matching it), n, avg (body words),
         title_avg (arg "")."""
         now = time.monotonic()
         out, missing = {}, []
         with self._lock:
             for key in dict.fromkeys(wanted):
-                found = self._values.get((table, *key))
+                found = self._values.get((generation, *key))
                 if found and found[1] > now:
                     out[key] = found[0]
                 else:
                     missing.append(key)
         if missing:
-            t = sql.Identifier(table)
-            exprs, params = [], []
-            for kind, arg in missing:
-                if kind == "n":
-                    exprs.append(sql.SQL("(SELECT count(*) FROM {})").format(t))
-                elif kind in ("avg", "title_avg"):
-                    column = "body_words" if kind == "avg" else "title_words"
-                    exprs.append(
-                        sql.SQL("(SELECT coalesce(avg({}), 0) FROM {})").format(
-                            sql.Identifier(column), t
-                        )
-                    )
-                else:
-                    cond = {
-                        "head": "head_tsv @@ %s::tsquery",
-                        "body": "body_tsv @@ %s::tsquery",
-                        "any": "head_tsv @@ %s::tsquery OR body_tsv @@ %s::tsquery",
-                    }[kind]
-                    exprs.append(sql.SQL("(SELECT count(*) FROM {} WHERE " + cond + ")").format(t))
-                    params += [arg] * cond.count("%s")
-            row = conn.execute(sql.SQL("SELECT ") + sql.SQL(", ").join(exprs), params).fetchone()
+            read = _read_counts(conn, table, generation, missing)
             with self._lock:
                 if len(self._values) > self.MAX_KEPT:
                     self._values.clear()
-                for key, value in zip(missing, row, strict=True):
-                    out[key] = float(value)
-                    self._values[(table, *key)] = (float(value), now + self.TTL)
+                for key in missing:
+                    out[key] = read[key]
+                    self._values[(generation, *key)] = (read[key], now + self.TTL)
         return out
+
+
+def _read_counts(
+    conn: psycopg.Connection, table: str, generation: str, wanted: list[tuple[str, str]]
+) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    words = [arg for kind, arg in wanted if kind in ("head", "body")]
+    if words:
+        found = read_words(conn, generation, words)
+        for kind, arg in wanted:
+            if kind in ("head", "body"):
+                out[(kind, arg)] = found.get(arg, (0.0, 0.0))[kind == "body"]
+    if any(kind in ("n", "avg", "title_avg") for kind, _ in wanted):
+        totals = dict(zip(("n", "avg", "title_avg"), read_totals(conn, generation), strict=True))
+        out.update({key: totals[key[0]] for key in wanted if key[0] in totals})
+    ideas = [arg for kind, arg in wanted if kind == "any"]
+    if ideas:
+        cond = "head_tsv @@ %s::tsquery OR body_tsv @@ %s::tsquery"
+        t = sql.Identifier(table)
+        exprs = [sql.SQL("(SELECT count(*) FROM {} WHERE " + cond + ")").format(t) for _ in ideas]
+        row = conn.execute(
+            sql.SQL("SELECT ") + sql.SQL(", ").join(exprs), [q for q in ideas for _ in (0, 1)]
+        ).fetchone()
+        out.update({("any", q): float(v) for q, v in zip(ideas, row, strict=True)})
+    return out
 
 
 class _Params:
@@ -210,6 +221,7 @@ def _plan_sql(
     conn: psycopg.Connection,
     caches: TermCounts,
     table: str,
+    generation: str,
     plan: QueryPlan,
     marks: PhraseMarks,
     p: _Params,
@@ -223,17 +235,17 @@ def _plan_sql(
     ]
     wanted = list(LENGTH_STATS)
     for w in dict.fromkeys(words + singles + phrase_words + [x for _, m in multi for x, _ in m]):
-        wanted += [("head", quote_lexeme(w)), ("body", quote_lexeme(w))]
+        wanted += [("head", w), ("body", w)]
     wanted += [("any", q) for q in concept_queries]
-    markers = {alt: marks.lexeme(alt, words_) for alt, words_ in multi}
+    markers = {alt: marks.marker(alt, words_) for alt, words_ in multi}
     wanted += [("body", m) for m in markers.values() if m is not None]
-    stats = caches.get(conn, table, wanted)
+    stats = caches.get(conn, table, generation, wanted)
     n = stats[("n", "")]
     limit = common_limit(n)
 
-    def held(q: str) -> str | None:
-        """`q` as what shows a row's body holds a word, unless too many rows hold it."""
-        return q if stats[("body", q)] <= HELD_SHARE * n else None
+    def held(word: str) -> str | None:
+        """`word` as what shows a row's body holds it, unless too many rows hold it."""
+        return quote_lexeme(word) if stats[("body", word)] <= HELD_SHARE * n else None
 
     out = _Plan(concepts=concept_queries)
     head_match: list[str] = []
@@ -242,14 +254,14 @@ def _plan_sql(
     def add(word: str, boost: float, match: bool) -> bool:
         """Score (and match, unless only scored) one word; True when it selects in bodies."""
         q = quote_lexeme(word)
-        hdf, bdf = stats[("head", q)], stats[("body", q)]
+        hdf, bdf = stats[("head", word)], stats[("body", word)]
         in_body = False
         if hdf <= limit:
             out.head.append(_Scored(q, _idf(hdf, n) * boost, held=q))
             if match:
                 head_match.append(q)
         if not is_single_cjk(word) and bdf <= limit:
-            out.body.append(_Scored(q, _idf(bdf, n) * boost, held=held(q)))
+            out.body.append(_Scored(q, _idf(bdf, n) * boost, held=held(word)))
             if match:
                 body_match.append(q)
                 in_body = True
@@ -262,42 +274,40 @@ def _plan_sql(
         Whoosh's phrase query does; they count only where the phrase holds (its `marker` where
         the rows mark it; in bodies only when `gate_body`: a required phrase may lie past the
         positions a vector keeps)."""
-        qs = [quote_lexeme(w) for w, _ in words]
+        marked = quote_lexeme(marker) if marker else None
         for kind, scored, gate in (
-            ("head", out.head, marker or _tsquery_phrase(words, "A")),
-            ("body", out.body, (marker or _tsquery_phrase(words)) if gate_body else None),
+            ("head", out.head, marked or _tsquery_phrase(words, "A")),
+            ("body", out.body, (marked or _tsquery_phrase(words)) if gate_body else None),
         ):
-            if all(stats[(kind, q)] for q in qs):
+            if all(stats[(kind, w)] for w, _ in words):
                 shown = marker and held(marker)
                 scored += [
                     _Scored(
-                        q,
-                        _idf(stats[(kind, q)], n) * boost,
+                        quote_lexeme(w),
+                        _idf(stats[(kind, w)], n) * boost,
                         gate,
-                        held(q) if gate is None else shown,
+                        held(w) if gate is None else shown,
                     )
-                    for q in qs
+                    for w, _ in words
                 ]
 
     common = []
     any_body = False
     for word in words:
         any_body |= add(word, 1.0, True)
-        q = quote_lexeme(word)
-        if not is_single_cjk(word) and stats[("body", q)] > limit:
+        if not is_single_cjk(word) and stats[("body", word)] > limit:
             common.append(word)
     if common and not any_body:  # only common words typed: all of them must be in the body
         body_match.append(_tsquery_all(common))
         for word in common:
-            q = quote_lexeme(word)
-            out.body.append(_Scored(q, _idf(stats[("body", q)], n)))
+            out.body.append(_Scored(quote_lexeme(word), _idf(stats[("body", word)], n)))
     for word in singles:
         add(word, SYNONYM_WEIGHT, True)
     for alt, alt_words in multi:
         marker = markers[alt]
         if marker is not None:  # found through the index like a word
-            head_match.append(marker)
-            body_match.append(marker)
+            head_match.append(quote_lexeme(marker))
+            body_match.append(quote_lexeme(marker))
             add_phrase(alt_words, SYNONYM_WEIGHT, True, marker)
             continue
         # A synonym made of several words is found by their positions, not by LIKE over whole
@@ -400,10 +410,12 @@ def run_pg_search(
     conn: psycopg.Connection,
     index: PgSearchIndex,
     table: str,
+    generation: str,
     request: SearchQuery,
     marks: PhraseMarks,
 ) -> SearchResults:
-    """One page of results from `table`, whose rows mark the synonym phrases of `marks`."""
+    """One page of results from `table` (the rows of `generation`: the live one through the
+    view), whose rows mark the synonym phrases of `marks`."""
     per_page = min(max(int(request.per_page or 10), 1), MAX_PER_PAGE)
     page = max(int(request.page or 1), 1)
     plan = plan_query(request.text, index.analyzer, request.doc_numbers)
@@ -416,9 +428,11 @@ def run_pg_search(
     p = _Params()
     wanted = page * per_page
     by_date = request.sort == "date" or plan.empty
-    found = _Plan() if plan.empty else _plan_sql(conn, index.counts, table, plan, marks, p)
+    found = (
+        _Plan() if plan.empty else _plan_sql(conn, index.counts, table, generation, plan, marks, p)
+    )
     sources = _sources(_visibility(request, p), found, plan.empty, p)
-    stats = index.counts.get(conn, table, LENGTH_STATS)
+    stats = index.counts.get(conn, table, generation, LENGTH_STATS)
     lengths = (stats[("avg", "")], stats[("title_avg", "")])
     query = _select(table, sources, found, by_date, lengths, p)
     p.values["limit"] = wanted if by_date else max(wanted, RERANK_WINDOW)
@@ -428,7 +442,8 @@ def run_pg_search(
         ranked = [(r.score, r) for r in rows]
     else:
         concept_df = [
-            index.counts.get(conn, table, [("any", q)])[("any", q)] for q in found.concepts
+            index.counts.get(conn, table, generation, [("any", q)])[("any", q)]
+            for q in found.concepts
         ]
         top = _rerank(index, plan, rows[:RERANK_WINDOW], concept_df, stats[("n", "")])
         ranked = top + [(r.score, r) for r in rows[RERANK_WINDOW:]]

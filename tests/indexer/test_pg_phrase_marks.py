@@ -105,9 +105,9 @@ def test_marks_are_where_the_words_stand_at_their_offsets() -> None:
     tokens = [("依法", 0, 2), ("提起", 2, 4), ("诉讼", 4, 6), ("提起", 9, 11), ("诉讼", 12, 14)]
     assert marks.found(tokens) == {PHRASE_MARK + "提起诉讼": [2]}
     assert marks.found([("个", 5, 6), ("税", 6, 7), ("个", 8, 9)]) == {PHRASE_MARK + "个税": [5]}
-    assert marks.lexeme("提起诉讼", [("提起", 0), ("诉讼", 2)]) == quote_lexeme("⁂提起诉讼")
+    assert marks.marker("提起诉讼", [("提起", 0), ("诉讼", 2)]) == "⁂提起诉讼"
     # the dictionary now splits the synonym otherwise: these rows do not mark what is asked
-    assert marks.lexeme("提起诉讼", [("提", 0), ("起诉", 1), ("讼", 3)]) is None
+    assert marks.marker("提起诉讼", [("提", 0), ("起诉", 1), ("讼", 3)]) is None
     assert PhraseMarks.from_json(marks.to_json()) == marks
     assert marks.covers(PhraseMarks({"个税": (("个", 0), ("税", 1))}))
     assert not PhraseMarks.from_json(None).covers(marks)
