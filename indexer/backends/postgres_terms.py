@@ -88,14 +88,13 @@ def create_terms(conn: psycopg.Connection, generation: str) -> None:
 
 def has_terms(conn: psycopg.Connection, generation: str) -> bool:
     """Whether the counts of `generation` exist (older versions built generations without)."""
-    row = conn.execute(
+    return conn.execute(
         sql.SQL(
-            "SELECT to_regclass(%s) IS NOT NULL AND bool_and(title_words IS NOT NULL) "
-            "FROM {} WHERE name = %s"
+            "SELECT to_regclass(%s) IS NOT NULL AND EXISTS "
+            "(SELECT 1 FROM {} WHERE name = %s AND title_words IS NOT NULL)"
         ).format(sql.Identifier(GENERATIONS)),
         (terms_table(generation), generation),
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchone()[0]
 
 
 def change_terms(conn: psycopg.Connection, generation: str, ids: list[str], sign: int) -> None:
